@@ -1,0 +1,111 @@
+"""Evaluate one case under one framework: pure and deterministic (SPEC §4)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import attrs
+import cattrs
+
+from .amounts import format_amount
+from .frameworks import (
+    CriterionResult,
+    Framework,
+    framework_for_date,
+    get_framework,
+)
+from .inputs import CaseInputs
+
+ELIGIBLE = "eligible"
+NOT_ELIGIBLE = "not_eligible"
+
+
+@attrs.frozen
+class Decision:
+    """The outcome of one case under one framework, with every reason for it."""
+
+    framework: str
+    framework_fingerprint: str
+    outcome: str
+    basis: str | None
+    criteria: tuple[CriterionResult, ...]
+    max_amount_eur: Decimal | None
+    cap_basis: str | None
+    discretionary_exceedance: bool
+    referral_routes: tuple[str, ...]
+    interpretations: tuple[str, ...]
+
+    @property
+    def eligible(self) -> bool:
+        return self.outcome == ELIGIBLE
+
+    @property
+    def failed_criteria(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.criteria if not c.passed)
+
+
+def resolve_framework(case: CaseInputs, framework: Framework | str | None = None) -> Framework:
+    """The named framework, or the one in force on the case's `assessed_on`."""
+    if framework is None:
+        return framework_for_date(case.assessed_on)
+    if isinstance(framework, str):
+        return get_framework(framework)
+    return framework
+
+
+def evaluate(case: CaseInputs, framework: Framework | str | None = None) -> Decision:
+    """Decide a case. The framework is named, or selected by `assessed_on`."""
+    from .fingerprint import framework_fingerprint
+
+    chosen = resolve_framework(case, framework)
+    return decide(case, chosen, framework_fingerprint(chosen))
+
+
+def decide(case: CaseInputs, framework: Framework, fingerprint: str) -> Decision:
+    """The decision logic shared by every framework."""
+    results = tuple(criterion.check(case) for criterion in framework.criteria)
+    failed = {r.code for r in results if not r.passed}
+    transitional = framework.transitional
+    if not failed:
+        basis = "regular"
+    elif transitional is not None and transitional.applies(case):
+        basis = "transitional"
+    else:
+        basis = None
+
+    interpretations = [i.id for i in framework.interpretations if i.id != "I-1"]
+    if transitional is not None and basis is None and transitional.covers_dossier(case):
+        interpretations.insert(0, "I-1")
+
+    if basis is None:
+        routes = framework.referral_routes if failed == {"area"} else ()
+        return Decision(
+            framework.id, fingerprint, NOT_ELIGIBLE, None, results, None, None, False, routes,
+            tuple(interpretations),
+        )
+    cap = framework.cap_rule.cap(case)
+    return Decision(
+        framework.id, fingerprint, ELIGIBLE, basis, results, cap.max_amount_eur, cap.cap_basis,
+        cap.discretionary_exceedance, (), tuple(interpretations),
+    )
+
+
+FRAMEWORK_LOGIC = (decide,)
+
+
+_converter = cattrs.Converter()
+_converter.register_unstructure_hook(Decimal, format_amount)
+
+
+def decision_to_data(decision: Decision) -> dict:
+    """JSON-ready data with the keys of SPEC §4, amounts as two-decimal strings."""
+    data = _converter.unstructure(decision)
+    if decision.max_amount_eur is None:
+        data["max_amount_eur"] = None
+    return data
+
+
+def decision_to_json(decision: Decision) -> str:
+    """The decision as indented JSON: the same decision gives the same bytes."""
+    return json.dumps(decision_to_data(decision), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,78 @@
+"""A framework's fingerprint: SHA-256 over its definition and the code that gives it behaviour.
+
+The definition is the framework's data (criteria, parameters, bases) in
+canonical JSON. The code is the source of every class the framework uses and
+of the evaluation function, tokenised so that comments and layout do not count
+but any change to logic does.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import io
+import json
+import tokenize
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from .frameworks import Framework
+
+_SKIPPED_TOKENS = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
+
+
+def normalised_source(obj) -> str:
+    """Source text as a token stream: comments and formatting do not change it."""
+    source = inspect.getsource(obj)
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return " ".join(f"{tok.type}:{tok.string}" for tok in tokens if tok.type not in _SKIPPED_TOKENS)
+
+
+def _definition(value):
+    if attrs.has(type(value)):
+        data = {"__class__": type(value).__qualname__}
+        for field in attrs.fields(type(value)):
+            data[field.name] = _definition(getattr(value, field.name))
+        return data
+    if isinstance(value, (tuple, list)):
+        return [_definition(v) for v in value]
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _component_classes(framework: Framework) -> list[type]:
+    seen: dict[str, type] = {}
+
+    def walk(value):
+        if attrs.has(type(value)):
+            seen.setdefault(type(value).__qualname__, type(value))
+            for field in attrs.fields(type(value)):
+                walk(getattr(value, field.name))
+        elif isinstance(value, (tuple, list)):
+            for v in value:
+                walk(v)
+
+    walk(framework)
+    return [seen[name] for name in sorted(seen)]
+
+
+@functools.lru_cache(maxsize=64)
+def framework_fingerprint(framework: Framework, logic: tuple = ()) -> str:
+    """`sha256:<hex>` over the framework's definition, its classes and the given logic functions."""
+    from . import evaluate as evaluation  # the decision logic itself is part of every framework
+
+    code = [normalised_source(cls) for cls in _component_classes(framework)]
+    code += [normalised_source(fn) for fn in (*evaluation.FRAMEWORK_LOGIC, *logic)]
+    payload = json.dumps(
+        {"definition": _definition(framework), "code": code},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()

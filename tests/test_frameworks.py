@@ -1,0 +1,282 @@
+"""Every threshold edge of SPEC §3, under every framework, with the exact expected decision."""
+
+from datetime import date
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from decisions.errors import InvalidCase
+from decisions.evaluate import decision_to_data, evaluate
+from decisions.fingerprint import framework_fingerprint
+from decisions.frameworks import FRAMEWORKS, Parameter, framework_for_date, get_framework
+
+ALL = ("pilot-2023", "pilot-2024", "2026")
+ROUTES = ("interventieteam_vastgelopen_situaties", "commissie_bijzondere_situaties")
+
+
+def outcome(case, framework):
+    return evaluate(case, framework).outcome
+
+
+def criterion(case, framework, code):
+    return next(c for c in evaluate(case, framework).criteria if c.code == code)
+
+
+# --- damage thresholds ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("framework", ["pilot-2023", "pilot-2024"])
+@pytest.mark.parametrize("amount, passed", [("15000.00", True), ("14999.99", False)])
+def test_pilot_recognised_damage_threshold(make_case, framework, amount, passed):
+    case = make_case(recognised_damage_eur=amount, structural_damage_eur="0.00")
+    result = criterion(case, framework, "damage_threshold")
+    assert result.passed is passed
+    assert (result.observed, result.required) == (amount, ">= 15000.00")
+    assert outcome(case, framework) == ("eligible" if passed else "not_eligible")
+
+
+@pytest.mark.parametrize("amount, passed", [("5000.00", True), ("4999.99", False)])
+def test_2026_structural_damage_threshold(make_case, amount, passed):
+    case = make_case(structural_damage_eur=amount)
+    result = criterion(case, "2026", "damage_threshold")
+    assert (result.passed, result.observed, result.required) == (passed, amount, ">= 5000.00")
+    assert outcome(case, "2026") == ("eligible" if passed else "not_eligible")
+
+
+def test_2026_ignores_total_recognised_damage(make_case):
+    # 14,999.99 recognised fails the pilot but does not matter in 2026.
+    case = make_case(recognised_damage_eur="14999.99", structural_damage_eur="5000.00")
+    assert outcome(case, "pilot-2024") == "not_eligible"
+    assert outcome(case, "2026") == "eligible"
+
+
+def test_pilot_ignores_structural_damage(make_case):
+    case = make_case(recognised_damage_eur="15000.00", structural_damage_eur="4999.99")
+    assert outcome(case, "pilot-2023") == "eligible"
+    assert outcome(case, "2026") == "not_eligible"
+
+
+@pytest.mark.parametrize("framework", ALL)
+@pytest.mark.parametrize("amount, passed", [("0.00", False), ("0.01", True)])
+def test_unsettled_damage_edge(make_case, framework, amount, passed):
+    case = make_case(unsettled_damage_eur=amount)
+    result = criterion(case, framework, "unsettled_damage")
+    assert (result.passed, result.observed, result.required) == (passed, amount, "> 0.00")
+    assert outcome(case, framework) == ("eligible" if passed else "not_eligible")
+
+
+# --- area -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("events, passed", [(3, False), (4, True)])
+def test_2026_kerngebied_edge(make_case, events, passed):
+    case = make_case(pgv_5mms_events=events)
+    result = criterion(case, "2026", "area")
+    assert (result.passed, result.observed, result.required) == (passed, str(events), ">= 4")
+    # The pilot frameworks do not look at PGV.
+    assert outcome(case, "pilot-2023") == outcome(case, "pilot-2024") == "eligible"
+
+
+@pytest.mark.parametrize(
+    "pilot, reinforcement, expected",
+    [
+        (True, False, {"pilot-2023": True, "pilot-2024": True}),
+        (False, True, {"pilot-2023": False, "pilot-2024": True}),
+        (False, False, {"pilot-2023": False, "pilot-2024": False}),
+    ],
+)
+def test_pilot_area_and_2024_extension(make_case, pilot, reinforcement, expected):
+    case = make_case(in_pilot_area=pilot, in_reinforcement_area=reinforcement)
+    for framework, passed in expected.items():
+        assert criterion(case, framework, "area").passed is passed
+
+
+@pytest.mark.parametrize("framework", ALL)
+def test_technical_cause_is_required(make_case, framework):
+    case = make_case(technical_cause=False)
+    assert not criterion(case, framework, "technical_cause").passed
+    assert outcome(case, framework) == "not_eligible"
+
+
+# --- caps -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "woz, cap, basis",
+    [
+        ("499999.99", "499999.99", "woz"),
+        ("500000.00", "500000.00", "woz"),
+        ("500000.01", "500000.00", "statutory_max"),
+        ("245000.00", "245000.00", "woz"),
+    ],
+)
+def test_2026_cap_is_woz_up_to_500k(make_case, woz, cap, basis):
+    data = decision_to_data(evaluate(make_case(woz_value_eur=woz), "2026"))
+    assert (data["max_amount_eur"], data["cap_basis"]) == (cap, basis)
+
+
+@pytest.mark.parametrize("woz", ["150000.00", "500000.00", "900000.00"])
+def test_pilot_cap_is_125k_whatever_the_woz(make_case, woz):
+    data = decision_to_data(evaluate(make_case(woz_value_eur=woz), "pilot-2024"))
+    assert (data["max_amount_eur"], data["cap_basis"]) == ("125000.00", "pilot_standard")
+
+
+def test_rijksmonument_is_uncapped_in_2026_only(make_case):
+    case = make_case(rijksmonument=True, woz_value_eur="900000.00")
+    data = decision_to_data(evaluate(case, "2026"))
+    assert (data["max_amount_eur"], data["cap_basis"]) == (None, "rijksmonument")
+    assert decision_to_data(evaluate(case, "pilot-2023"))["max_amount_eur"] == "125000.00"
+
+
+@pytest.mark.parametrize("framework", ["pilot-2023", "pilot-2024"])
+@pytest.mark.parametrize("cost, flagged", [("125000.00", False), ("125000.01", True), (None, False)])
+def test_discretionary_exceedance_in_pilot(make_case, framework, cost, flagged):
+    decision = evaluate(make_case(estimated_cost_eur=cost), framework)
+    assert decision.discretionary_exceedance is flagged
+    assert decision.max_amount_eur == Decimal("125000.00")
+
+
+def test_no_discretionary_flag_in_2026_or_when_not_eligible(make_case):
+    assert not evaluate(make_case(estimated_cost_eur="900000.00"), "2026").discretionary_exceedance
+    case = make_case(estimated_cost_eur="200000.00", technical_cause=False)
+    assert not evaluate(case, "pilot-2024").discretionary_exceedance
+
+
+def test_not_eligible_has_no_cap(make_case):
+    data = decision_to_data(evaluate(make_case(technical_cause=False), "2026"))
+    assert (data["max_amount_eur"], data["cap_basis"], data["basis"]) == (None, None, None)
+
+
+# --- transitional rule and I-1 -----------------------------------------------------------------
+
+
+def outside_kerngebied(make_case, **overrides):
+    facts = dict(pgv_5mms_events=2, assessed_on="2026-03-01", woz_value_eur="610000.00")
+    facts.update(overrides)
+    return make_case(**facts)
+
+
+def test_transitional_dossier_opened_2025_12_31(make_case):
+    case = outside_kerngebied(make_case, existing_dossier_since="2025-12-31")
+    decision = evaluate(case, "2026")
+    assert (decision.outcome, decision.basis) == ("eligible", "transitional")
+    assert decision.max_amount_eur == Decimal("500000.00") and decision.cap_basis == "statutory_max"
+    assert not criterion(case, "2026", "area").passed  # criteria are still shown
+    assert decision.referral_routes == ()
+
+
+def test_dossier_opened_2026_01_01_is_not_transitional(make_case):
+    case = outside_kerngebied(make_case, existing_dossier_since="2026-01-01")
+    decision = evaluate(case, "2026")
+    assert (decision.outcome, decision.basis) == ("not_eligible", None)
+    assert "I-1" not in decision.interpretations
+
+
+def test_existing_dossier_outside_pilot_area_is_not_covered_i1(make_case):
+    case = outside_kerngebied(make_case, existing_dossier_since="2024-09-12", in_pilot_area=False)
+    decision = evaluate(case, "2026")
+    assert decision.outcome == "not_eligible"
+    assert decision.interpretations[0] == "I-1"
+    assert decision.referral_routes == ROUTES
+    assert evaluate(case, "pilot-2024").outcome == "eligible"
+
+
+def test_transitional_monument_keeps_no_maximum(make_case):
+    case = outside_kerngebied(make_case, existing_dossier_since="2024-01-05", rijksmonument=True)
+    decision = evaluate(case, "2026")
+    assert (decision.basis, decision.max_amount_eur, decision.cap_basis) == ("transitional", None, "rijksmonument")
+
+
+def test_regular_beats_transitional(make_case):
+    decision = evaluate(make_case(existing_dossier_since="2024-01-05"), "2026")
+    assert decision.basis == "regular"
+
+
+def test_transitional_needs_no_other_criterion(make_case):
+    case = outside_kerngebied(make_case, existing_dossier_since="2024-01-05", technical_cause=False,
+                              unsettled_damage_eur="0.00")
+    assert evaluate(case, "2026").basis == "transitional"
+
+
+# --- referral routes ---------------------------------------------------------------------------
+
+
+def test_referral_routes_when_only_area_fails(make_case):
+    decision = evaluate(make_case(pgv_5mms_events=3), "2026")
+    assert decision.referral_routes == ROUTES
+    assert decision.failed_criteria == ("area",)
+
+
+def test_no_referral_when_more_than_area_fails(make_case):
+    assert evaluate(make_case(pgv_5mms_events=3, technical_cause=False), "2026").referral_routes == ()
+    assert evaluate(make_case(technical_cause=False), "2026").referral_routes == ()
+
+
+def test_pilot_frameworks_have_no_referral_routes(make_case):
+    assert evaluate(make_case(in_pilot_area=False, in_reinforcement_area=False), "pilot-2024").referral_routes == ()
+
+
+# --- framework selection -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "day, expected",
+    [
+        ("2023-07-01", "pilot-2023"),
+        ("2024-02-29", "pilot-2023"),
+        ("2024-03-01", "pilot-2024"),
+        ("2025-12-31", "pilot-2024"),
+        ("2026-01-01", "2026"),
+        ("2031-06-30", "2026"),
+    ],
+)
+def test_framework_selected_by_assessed_on(make_case, day, expected):
+    assert framework_for_date(date.fromisoformat(day)).id == expected
+    assert evaluate(make_case(assessed_on=day)).framework == expected
+
+
+def test_no_framework_before_2023_07_01(make_case):
+    with pytest.raises(InvalidCase) as info:
+        evaluate(make_case(assessed_on="2023-06-30"))
+    assert info.value.field == "assessed_on"
+
+
+def test_unknown_framework_is_bad_input(make_case):
+    with pytest.raises(InvalidCase) as info:
+        evaluate(make_case(), "2027")
+    assert info.value.field == "framework"
+
+
+def test_explicit_framework_overrides_the_date(make_case):
+    assert evaluate(make_case(assessed_on="2024-05-01"), "2026").framework == "2026"
+
+
+# --- fingerprints ------------------------------------------------------------------------------
+
+
+def test_fingerprints_differ_per_framework_and_are_stable():
+    prints = {framework_fingerprint(f) for f in FRAMEWORKS.values()}
+    assert len(prints) == 3
+    assert all(p.startswith("sha256:") and len(p) == 71 for p in prints)
+    assert framework_fingerprint(get_framework("2026")) == framework_fingerprint(get_framework("2026"))
+
+
+def test_fingerprint_changes_with_a_parameter():
+    current = get_framework("2026")
+    area, *rest = current.criteria
+    patched_area = attrs.evolve(area, min_events=Parameter(5, date(2026, 1, 1), "test"))
+    patched = attrs.evolve(current, criteria=(patched_area, *rest))
+    assert framework_fingerprint(patched) != framework_fingerprint(current)
+    damage = attrs.evolve(current.criteria[2], minimum=Parameter(Decimal("5000.01"), date(2026, 1, 1), "test"))
+    patched = attrs.evolve(current, criteria=(current.criteria[0], current.criteria[1], damage, current.criteria[3]))
+    assert framework_fingerprint(patched) != framework_fingerprint(current)
+
+
+def test_every_criterion_names_its_basis(make_case):
+    for framework in ALL:
+        for result in evaluate(make_case(), framework).criteria:
+            assert "Kamerbrief" in result.basis or "Stcrt." in result.basis
+    assert [c.code for c in evaluate(make_case()).criteria] == [
+        "area", "technical_cause", "damage_threshold", "unsettled_damage"
+    ]
