@@ -96,6 +96,7 @@ FRAMEWORK_LOGIC = (decide,)
 
 _converter = cattrs.Converter()
 _converter.register_unstructure_hook(Decimal, format_amount)
+_converter.register_structure_hook(Decimal, lambda raw, _: Decimal(raw))
 
 
 def decision_to_data(decision: Decision) -> dict:
@@ -104,6 +105,11 @@ def decision_to_data(decision: Decision) -> dict:
     if decision.max_amount_eur is None:
         data["max_amount_eur"] = None
     return data
+
+
+def decision_from_data(data: dict) -> Decision:
+    """The inverse of `decision_to_data`: read a stored decision back into a `Decision`."""
+    return _converter.structure(data, Decision)
 
 
 def decision_to_json(decision: Decision) -> str:

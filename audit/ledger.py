@@ -1,0 +1,439 @@
+"""The decision ledger: append-only, hash-chained decision records in SQLite (SPEC §5).
+
+Every append runs inside `BEGIN IMMEDIATE`, so concurrent writers queue on
+SQLite's write lock instead of forking the chain; `UNIQUE(prev_hash)` would
+refuse a fork anyway. Triggers refuse UPDATE and DELETE from any connection.
+WAL with `synchronous=FULL` makes an append that returned durable, and a
+transaction never leaves a partial record.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import attrs
+import cattrs
+import sqlite_utils
+
+from decisions.evaluate import Decision, decision_from_data, decision_to_data, evaluate
+from decisions.frameworks import Framework
+from decisions.inputs import CaseInputs, case_to_data, parse_case
+
+from .canonical import (
+    CANONICAL_VERSION,
+    GENESIS_HASH,
+    canonical_json,
+    chain_hash,
+    record_bytes,
+    utc_timestamp,
+)
+from .errors import BadInput
+
+KINDS = ("assessment", "objection_decision", "exception_decision", "correction")
+NEEDS_SUPERSEDES = ("objection_decision", "correction")
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 60_000
+
+
+def engine_version() -> str:
+    try:
+        return version("dh-audit")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@attrs.frozen
+class Record:
+    """One immutable decision record, as stored and hashed."""
+
+    seq: int
+    record_id: str
+    case_id: str
+    kind: str
+    supersedes: int | None
+    recorded_at: str
+    framework: str
+    framework_fingerprint: str
+    engine_version: str
+    canonical_version: int
+    inputs: CaseInputs
+    decision: Decision
+    actor: str
+    prev_hash: str
+    hash: str
+
+
+@attrs.frozen
+class Head:
+    """The chain head: export it and keep it elsewhere to detect a truncated ledger later."""
+
+    ledger_id: str
+    seq: int
+    hash: str
+    recorded_at: str | None
+    canonical_version: int = CANONICAL_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(attrs.asdict(self), indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Head:
+        try:
+            data = json.loads(text)
+            return cls(**data)
+        except (ValueError, TypeError) as exc:
+            raise BadInput("head", f"not a chain head exported by 'dh-audit head' ({exc})") from None
+
+
+@attrs.frozen
+class VerifyReport:
+    """What `verify` found: `ok`, or the first bad seq and what is wrong with it."""
+
+    ok: bool
+    records: int
+    head: Head
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"ok: {self.records} records intact, head seq {self.head.seq} hash {self.head.hash[:16]}…"
+        return f"FAILED at seq {self.first_bad_seq}: {self.problem}"
+
+
+def _cents(amount: Decimal | None) -> int | None:
+    return None if amount is None else int(amount * 100)
+
+
+_record_converter = cattrs.Converter()
+_record_converter.register_structure_hook(CaseInputs, lambda text, _: parse_case(json.loads(text)))
+_record_converter.register_structure_hook(Decision, lambda text, _: decision_from_data(json.loads(text)))
+
+_RECORD_COLUMNS = [a.name for a in attrs.fields(Record)]
+
+# Typed copies of facts that queries need. They are derived from the hashed
+# JSON, and `verify` checks every one of them against it.
+_TYPED_CHECKS = {
+    "municipality": "json_extract(inputs, '$.municipality')",
+    "assessed_on": "json_extract(inputs, '$.assessed_on')",
+    "technical_cause": "json_extract(inputs, '$.technical_cause')",
+    "recognised_cents": "CAST(REPLACE(json_extract(inputs, '$.recognised_damage_eur'), '.', '') AS INTEGER)",
+    "unsettled_cents": "CAST(REPLACE(json_extract(inputs, '$.unsettled_damage_eur'), '.', '') AS INTEGER)",
+    "structural_cents": "CAST(REPLACE(json_extract(inputs, '$.structural_damage_eur'), '.', '') AS INTEGER)",
+    "woz_cents": "CAST(REPLACE(json_extract(inputs, '$.woz_value_eur'), '.', '') AS INTEGER)",
+    "rijksmonument": "json_extract(inputs, '$.rijksmonument')",
+    "pgv_events": "json_extract(inputs, '$.pgv_5mms_events')",
+    "in_pilot_area": "json_extract(inputs, '$.in_pilot_area')",
+    "in_reinforcement_area": "json_extract(inputs, '$.in_reinforcement_area')",
+    "dossier_since": "json_extract(inputs, '$.existing_dossier_since')",
+    "estimated_cost_cents": "CAST(REPLACE(json_extract(inputs, '$.estimated_cost_eur'), '.', '') AS INTEGER)",
+    "outcome": "json_extract(decision, '$.outcome')",
+    "basis": "json_extract(decision, '$.basis')",
+    "max_amount_cents": "CAST(REPLACE(json_extract(decision, '$.max_amount_eur'), '.', '') AS INTEGER)",
+    "cap_basis": "json_extract(decision, '$.cap_basis')",
+}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY,
+    record_id TEXT NOT NULL UNIQUE,
+    case_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('assessment', 'objection_decision', 'exception_decision', 'correction')),
+    supersedes INTEGER REFERENCES records(seq),
+    recorded_at TEXT NOT NULL,
+    framework TEXT NOT NULL,
+    framework_fingerprint TEXT NOT NULL,
+    engine_version TEXT NOT NULL,
+    canonical_version INTEGER NOT NULL,
+    inputs TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    prev_hash TEXT NOT NULL UNIQUE,
+    hash TEXT NOT NULL UNIQUE,
+    municipality TEXT NOT NULL,
+    assessed_on TEXT NOT NULL,
+    technical_cause INTEGER NOT NULL,
+    recognised_cents INTEGER NOT NULL,
+    unsettled_cents INTEGER NOT NULL,
+    structural_cents INTEGER NOT NULL,
+    woz_cents INTEGER NOT NULL,
+    rijksmonument INTEGER NOT NULL,
+    pgv_events INTEGER NOT NULL,
+    in_pilot_area INTEGER NOT NULL,
+    in_reinforcement_area INTEGER NOT NULL,
+    dossier_since TEXT,
+    estimated_cost_cents INTEGER,
+    outcome TEXT NOT NULL,
+    basis TEXT,
+    max_amount_cents INTEGER,
+    cap_basis TEXT
+);
+CREATE INDEX IF NOT EXISTS records_case ON records(case_id, seq);
+CREATE INDEX IF NOT EXISTS records_supersedes ON records(supersedes);
+CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
+BEGIN
+    SELECT RAISE(ABORT, 'dh-audit ledger is append-only: a record cannot be updated; append a correction instead');
+END;
+CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
+BEGIN
+    SELECT RAISE(ABORT, 'dh-audit ledger is append-only: a record cannot be deleted');
+END;
+CREATE TRIGGER IF NOT EXISTS records_gapless BEFORE INSERT ON records
+WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM records)
+BEGIN
+    SELECT RAISE(ABORT, 'dh-audit ledger: seq must follow the last record without a gap');
+END;
+CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_INSERT_COLUMNS = (
+    "seq", "record_id", "case_id", "kind", "supersedes", "recorded_at", "framework",
+    "framework_fingerprint", "engine_version", "canonical_version", "inputs", "decision", "actor",
+    "prev_hash", "hash", *_TYPED_CHECKS,
+)
+_INSERT_SQL = (
+    f"INSERT INTO records ({', '.join(_INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
+)
+
+
+@attrs.frozen
+class Entry:
+    """One decision ready to be recorded: the case, its decision and how it is recorded."""
+
+    case: CaseInputs
+    decision: Decision
+    kind: str = "assessment"
+    supersedes: int | None = None
+    actor: str = "dh-audit"
+
+
+class Ledger:
+    """An append-only decision ledger in one SQLite file."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        create: bool = True,
+        clock: Callable[[], datetime] | None = None,
+        new_id: Callable[[], str] | None = None,
+    ):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise BadInput("db", f"no ledger at {self.path}")
+        self._clock = clock
+        self._new_id = new_id or (lambda: uuid.uuid4().hex)
+        self._engine_version = engine_version()
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
+        if create:
+            self._ensure_schema()
+        elif not self.db["records"].exists():
+            raise BadInput("db", f"{self.path} is not a dh-audit ledger")
+
+    def _ensure_schema(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _split_sql(_SCHEMA):
+                self.conn.execute(statement)
+            meta = dict(self.conn.execute("SELECT key, value FROM ledger_meta"))
+            if "ledger_id" not in meta:
+                self.conn.executemany(
+                    "INSERT INTO ledger_meta (key, value) VALUES (?, ?)",
+                    [
+                        ("ledger_id", uuid.uuid4().hex),
+                        ("schema_version", str(SCHEMA_VERSION)),
+                        ("canonical_version", str(CANONICAL_VERSION)),
+                        ("created_at", utc_timestamp()),
+                    ],
+                )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    @property
+    def ledger_id(self) -> str:
+        return self.conn.execute("SELECT value FROM ledger_meta WHERE key = 'ledger_id'").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- appending -----------------------------------------------------------------------
+
+    def append(
+        self,
+        case: CaseInputs,
+        framework: Framework | str | None = None,
+        kind: str = "assessment",
+        supersedes: int | None = None,
+        actor: str = "dh-audit",
+    ) -> Record:
+        """Evaluate a case and record the decision. Returns the stored record."""
+        entry = Entry(case, evaluate(case, framework), kind, supersedes, actor)
+        (seq,) = self.append_entries([entry])
+        return self.get(seq)
+
+    def append_many(
+        self,
+        cases: Iterable[CaseInputs],
+        framework: Framework | str | None = None,
+        kind: str = "assessment",
+        actor: str = "dh-audit",
+    ) -> list[int]:
+        """Evaluate and record many cases in one transaction: all of them, or none."""
+        return self.append_entries(Entry(case, evaluate(case, framework), kind, None, actor) for case in cases)
+
+    def append_entries(self, entries: Iterable[Entry]) -> list[int]:
+        """Record already-evaluated decisions atomically, in order. Returns their seqs."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev_hash = row if row else (0, GENESIS_HASH)
+            rows, seqs = [], []
+            for entry in entries:
+                seq += 1
+                _check_entry(conn, entry, seq, rows)
+                values = self._row(entry, seq, prev_hash)
+                prev_hash = values[14]
+                rows.append(values)
+                seqs.append(seq)
+                if len(rows) >= 5000:
+                    conn.executemany(_INSERT_SQL, rows)
+                    rows = []
+            if rows:
+                conn.executemany(_INSERT_SQL, rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return seqs
+
+    def _row(self, entry: Entry, seq: int, prev_hash: str) -> tuple:
+        case, decision = entry.case, entry.decision
+        inputs = canonical_json(case_to_data(case))
+        decided = canonical_json(decision_to_data(decision))
+        record_id = self._new_id()
+        recorded_at = utc_timestamp(self._clock() if self._clock else None)
+        canonical = record_bytes(
+            seq=seq,
+            record_id=record_id,
+            case_id=case.case_id,
+            kind=entry.kind,
+            supersedes=entry.supersedes,
+            recorded_at=recorded_at,
+            framework=decision.framework,
+            framework_fingerprint=decision.framework_fingerprint,
+            engine_version=self._engine_version,
+            canonical_version=CANONICAL_VERSION,
+            inputs=inputs,
+            decision=decided,
+            actor=entry.actor,
+            prev_hash=prev_hash,
+        )
+        return (
+            seq, record_id, case.case_id, entry.kind, entry.supersedes, recorded_at, decision.framework,
+            decision.framework_fingerprint, self._engine_version, CANONICAL_VERSION, inputs, decided,
+            entry.actor, prev_hash, chain_hash(prev_hash, canonical),
+            case.municipality, case.assessed_on.isoformat(), int(case.technical_cause),
+            _cents(case.recognised_damage_eur), _cents(case.unsettled_damage_eur),
+            _cents(case.structural_damage_eur), _cents(case.woz_value_eur), int(case.rijksmonument),
+            case.pgv_5mms_events, int(case.in_pilot_area), int(case.in_reinforcement_area),
+            None if case.existing_dossier_since is None else case.existing_dossier_since.isoformat(),
+            _cents(case.estimated_cost_eur),
+            decision.outcome, decision.basis, _cents(decision.max_amount_eur), decision.cap_basis,
+        )
+
+    # --- reading --------------------------------------------------------------------------
+
+    def _records(self, where: str = "", params: tuple = (), order: str = "seq") -> Iterator[Record]:
+        columns = ", ".join(_RECORD_COLUMNS)
+        cursor = self.conn.execute(f"SELECT {columns} FROM records {where} ORDER BY {order}", params)
+        for row in cursor:
+            yield _record_converter.structure(dict(zip(_RECORD_COLUMNS, row)), Record)
+
+    def get(self, seq: int) -> Record:
+        for record in self._records("WHERE seq = ?", (seq,)):
+            return record
+        raise BadInput("seq", f"no record with seq {seq} in {self.path}")
+
+    def history(self, case_id: str) -> list[Record]:
+        """Every record of a case, oldest first."""
+        return list(self._records("WHERE case_id = ?", (case_id,)))
+
+    def latest(self, case_id: str) -> Record | None:
+        """The newest record of a case: the one in force, since later records supersede earlier ones."""
+        for record in self._records("WHERE case_id = ?", (case_id,), order="seq DESC"):
+            return record
+        return None
+
+    def __iter__(self) -> Iterator[Record]:
+        """Every record in seq order, streamed."""
+        return self._records()
+
+    def __len__(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+
+    def head(self) -> Head:
+        row = self.conn.execute("SELECT seq, hash, recorded_at FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, hash_, at = row if row else (0, GENESIS_HASH, None)
+        return Head(self.ledger_id, seq, hash_, at)
+
+    # --- verifying ------------------------------------------------------------------------
+
+    def verify(self, expected_head: Head | None = None) -> VerifyReport:
+        """Recompute every hash from the stored fields; report the first bad seq."""
+        from .verify import verify_ledger
+
+        return verify_ledger(self, expected_head)
+
+
+def _check_entry(conn: sqlite3.Connection, entry: Entry, seq: int, pending: list) -> None:
+    if entry.kind not in KINDS:
+        raise BadInput("kind", f"must be one of {', '.join(KINDS)} (got {entry.kind!r})")
+    if not isinstance(entry.actor, str) or not entry.actor.strip():
+        raise BadInput("actor", "must name the acting reviewer")
+    if entry.supersedes is None:
+        if entry.kind in NEEDS_SUPERSEDES:
+            raise BadInput("supersedes", f"a {entry.kind} must name the seq of the record it supersedes")
+        return
+    row = conn.execute("SELECT case_id FROM records WHERE seq = ?", (entry.supersedes,)).fetchone()
+    if row is None:
+        row = next(((r[2],) for r in pending if r[0] == entry.supersedes), None)
+    if row is None or entry.supersedes >= seq:
+        raise BadInput("supersedes", f"no earlier record with seq {entry.supersedes}")
+    if row[0] != entry.case.case_id:
+        raise BadInput(
+            "supersedes", f"record {entry.supersedes} belongs to case {row[0]!r}, not {entry.case.case_id!r}"
+        )
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split the schema into statements (triggers contain semicolons inside BEGIN … END)."""
+    statements, current = [], []
+    for line in script.strip().splitlines():
+        current.append(line)
+        text = "\n".join(current).strip()
+        if text.endswith(";") and (not text.upper().startswith("CREATE TRIGGER") or text.upper().endswith("END;")):
+            statements.append(text)
+            current = []
+    return statements
