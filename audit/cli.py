@@ -45,9 +45,9 @@ def main():
 
 
 def _register():
-    from .commands import decide
+    from .commands import decide, ledger
 
-    for module in (decide,):
+    for module in (decide, ledger):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -225,13 +225,14 @@ class Ledger:
         create: bool = True,
         clock: Callable[[], datetime] | None = None,
         new_id: Callable[[], str] | None = None,
+        engine: str | None = None,
     ):
         self.path = Path(path)
         if not create and not self.path.exists():
             raise BadInput("db", f"no ledger at {self.path}")
         self._clock = clock
         self._new_id = new_id or (lambda: uuid.uuid4().hex)
-        self._engine_version = engine_version()
+        self._engine_version = engine or engine_version()
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
