@@ -45,9 +45,9 @@ def main():
 
 
 def _register():
-    from .commands import decide, ledger
+    from .commands import decide, ledger, synth
 
-    for module in (decide, ledger):
+    for module in (decide, ledger, synth):
         for command in module.COMMANDS:
             main.add_command(command)
 
