@@ -322,25 +322,20 @@ PILOT_2023 = Framework(
     interpretations=(),
 )
 
-PILOT_2024 = Framework(
+# The same rule, with the area extended to the NCG reinforcement area from March 2024 (I-3).
+PILOT_2024 = attrs.evolve(
+    PILOT_2023,
     id="pilot-2024",
     title="Pilot duurzaam herstel, uitgebreid naar het werkgebied van de versterking",
     in_force_from=EXTENSION_START,
     in_force_until=date(2025, 12, 31),
-    legal_basis=BELEIDSREGEL_2023,
     criteria=(
         PilotArea(
             include_reinforcement_area=True,
             basis=f"{BELEIDSREGEL_2023}; {KAMERBRIEF}, Start van de uitvoering (uitbreiding 2024 naar het werkgebied van de versterking; datum: interpretatie I-3)",
         ),
-        TechnicalCause(basis=_TECHNICAL_CAUSE_BASIS_PILOT),
-        _RECOGNISED_DAMAGE,
-        _UNSETTLED_PILOT,
+        *PILOT_2023.criteria[1:],
     ),
-    cap_rule=_PILOT_CAP,
-    transitional=None,
-    referral_routes=(),
-    referral_basis=None,
     interpretations=(I3,),
 )
 
