@@ -1,0 +1,233 @@
+"""Compare two frameworks over the latest facts of every case (SPEC §6).
+
+For each case, its latest record's inputs are decided under both frameworks
+(default `pilot-2024` against `2026`). Each case becomes a `Transition`: its cell
+of the transition matrix, the criteria that caused a change (those whose
+pass/fail differs, plus `transitional` when the transitional rule decides the
+new outcome), the band of the change in maximum amount, and whether it falls
+under interpretation I-1.
+
+`accumulate` folds transitions into a `Comparison` with counters only, so the
+memory it needs does not grow with the number of cases. Both are pure.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+import attrs
+
+from decisions.boundary import EXISTING_DOSSIER_OUTSIDE_PILOT_AREA
+from decisions.evaluate import ELIGIBLE, Decision
+from decisions.frameworks import Framework
+from decisions.inputs import parse_case
+
+from .replay import Installed
+from .scan import latest_inputs
+
+STAYS_ELIGIBLE = "stays_eligible"
+GAINS = "gains"
+LOSES = "loses"
+STAYS_INELIGIBLE = "stays_ineligible"
+CELLS = (STAYS_ELIGIBLE, GAINS, LOSES, STAYS_INELIGIBLE)
+CHANGES = (GAINS, LOSES)
+
+TRANSITIONAL = "transitional"
+
+# Bands of the change in maximum amount, for cases eligible under both frameworks.
+BAND_LOWER = "lower"
+BAND_SAME = "same"
+BAND_UP_TO_50K = "up_to_50k"
+BAND_50K_TO_125K = "50k_to_125k"
+BAND_OVER_125K = "over_125k"
+BAND_UNCAPPED = "uncapped"
+BANDS = (BAND_LOWER, BAND_SAME, BAND_UP_TO_50K, BAND_50K_TO_125K, BAND_OVER_125K, BAND_UNCAPPED)
+_50K = Decimal("50000.00")
+_125K = Decimal("125000.00")
+
+SYNTHETIC_PREFIX = "SYN-"  # audit.synth marks every invented case id this way
+
+DEFAULT_FROM = "pilot-2024"
+DEFAULT_TO = "2026"
+
+
+@attrs.frozen
+class Transition:
+    """One case compared under two frameworks."""
+
+    municipality: str
+    cell: str
+    causes: tuple[str, ...]
+    cap_band: str | None
+    i1: bool
+    synthetic: bool = False
+
+
+def cell_of(before: Decision, after: Decision) -> str:
+    if before.outcome == ELIGIBLE:
+        return STAYS_ELIGIBLE if after.outcome == ELIGIBLE else LOSES
+    return GAINS if after.outcome == ELIGIBLE else STAYS_INELIGIBLE
+
+
+def causes_of(before: Decision, after: Decision) -> tuple[str, ...]:
+    """The criteria whose pass/fail differs, in criterion order, plus `transitional` when it decides."""
+    passed = {c.code: c.passed for c in before.criteria}
+    found = [c.code for c in after.criteria if passed.get(c.code) is not None and passed[c.code] != c.passed]
+    if TRANSITIONAL in (before.basis, after.basis) and before.basis != after.basis:
+        found.append(TRANSITIONAL)
+    return tuple(found)
+
+
+def cap_band(before: Decision, after: Decision) -> str | None:
+    """The band of the change in maximum amount; None unless eligible under both frameworks."""
+    if before.outcome != ELIGIBLE or after.outcome != ELIGIBLE:
+        return None
+    old, new = before.max_amount_eur, after.max_amount_eur
+    if new is None:
+        return BAND_SAME if old is None else BAND_UNCAPPED
+    if old is None:
+        return BAND_LOWER
+    change = new - old
+    if change < 0:
+        return BAND_LOWER
+    if change == 0:
+        return BAND_SAME
+    if change <= _50K:
+        return BAND_UP_TO_50K
+    if change <= _125K:
+        return BAND_50K_TO_125K
+    return BAND_OVER_125K
+
+
+def transition(municipality: str, before: Decision, after: Decision, synthetic: bool = False) -> Transition:
+    """Classify one case from its two decisions (`synthetic`: the case id marks invented data)."""
+    cell = cell_of(before, after)
+    causes = causes_of(before, after) if cell in CHANGES else ()
+    i1 = after.outcome != ELIGIBLE and "I-1" in after.interpretations
+    return Transition(municipality, cell, causes, cap_band(before, after), i1, synthetic)
+
+
+def cause_key(causes: tuple[str, ...]) -> str:
+    """One key per combination of causes: `area`, `area+damage_threshold`."""
+    return "+".join(causes)
+
+
+@attrs.frozen
+class Comparison:
+    """The aggregated comparison: counts only, overall and per municipality."""
+
+    from_framework: str
+    to_framework: str
+    cases: int
+    cells: dict[str, int]
+    by_municipality: dict[str, dict[str, int]]
+    reasons: dict[str, dict[str, int]]
+    cap_bands: dict[str, int]
+    cap_bands_by_municipality: dict[str, dict[str, int]]
+    i1_cases: int
+    i1_by_municipality: dict[str, int]
+    i1_by_cell: dict[str, int]
+    synthetic: bool
+
+    @property
+    def municipalities(self) -> tuple[str, ...]:
+        return tuple(self.by_municipality)
+
+    @property
+    def i1_class(self) -> str:
+        return EXISTING_DOSSIER_OUTSIDE_PILOT_AREA
+
+
+def accumulate(transitions: Iterable[Transition], from_framework: str, to_framework: str) -> Comparison:
+    """Fold transitions into counters (constant memory: no list of cases is kept)."""
+    cells: Counter[tuple[str, str]] = Counter()
+    reasons: Counter[tuple[str, str]] = Counter()
+    bands: Counter[tuple[str, str]] = Counter()
+    i1: Counter[tuple[str, str]] = Counter()
+    total = 0
+    synthetic = True
+    for t in transitions:
+        total += 1
+        synthetic = synthetic and t.synthetic
+        cells[(t.municipality, t.cell)] += 1
+        if t.causes:
+            reasons[(t.cell, cause_key(t.causes))] += 1
+        if t.cap_band is not None:
+            bands[(t.municipality, t.cap_band)] += 1
+        if t.i1:
+            i1[(t.municipality, t.cell)] += 1
+    municipalities = sorted({m for m, _ in cells})
+    by_municipality = {m: {c: cells[(m, c)] for c in CELLS} for m in municipalities}
+    bands_by_municipality = {m: {b: bands[(m, b)] for b in BANDS} for m in municipalities}
+    reason_keys = sorted({k for _, k in reasons})
+    return Comparison(
+        from_framework=from_framework,
+        to_framework=to_framework,
+        cases=total,
+        cells={c: sum(row[c] for row in by_municipality.values()) for c in CELLS},
+        by_municipality=by_municipality,
+        reasons={
+            cell: {k: reasons[(cell, k)] for k in reason_keys if reasons[(cell, k)]} for cell in CHANGES
+        },
+        cap_bands={b: sum(row[b] for row in bands_by_municipality.values()) for b in BANDS},
+        cap_bands_by_municipality=bands_by_municipality,
+        i1_cases=sum(i1.values()),
+        i1_by_municipality={m: sum(i1[(m, c)] for c in CELLS) for m in municipalities},
+        i1_by_cell={c: sum(i1[(m, c)] for m in municipalities) for c in CELLS},
+        synthetic=synthetic and total > 0,
+    )
+
+
+def transitions_of(
+    rows: Iterable[tuple[int, str, str]], before: Framework, after: Framework, installed: Installed | None = None
+) -> Iterator[Transition]:
+    """Decide each case's latest inputs under both frameworks, one case at a time."""
+    installed = installed or Installed()
+    for _, _, inputs in rows:
+        case = parse_case(json.loads(inputs))
+        yield transition(
+            case.municipality, installed.decide(case, before), installed.decide(case, after),
+            case.case_id.startswith(SYNTHETIC_PREFIX),
+        )
+
+
+def compare_ledger(conn: sqlite3.Connection, before: Framework, after: Framework, progress=None) -> Comparison:
+    """The comparison over the latest record of every case in the ledger, streamed."""
+    rows = latest_inputs(conn)
+    if progress is not None:
+        rows = _tap(rows, progress)
+    return accumulate(transitions_of(rows, before, after), before.id, after.id)
+
+
+def _tap(rows, progress):
+    for row in rows:
+        progress(1)
+        yield row
+
+
+def comparison_to_data(comparison: Comparison) -> dict:
+    """JSON-ready data of a comparison (raw counts: internal, not for publication)."""
+    return {
+        "from": comparison.from_framework,
+        "to": comparison.to_framework,
+        "cases": comparison.cases,
+        "transition_matrix": comparison.cells,
+        "by_municipality": comparison.by_municipality,
+        "reasons": comparison.reasons,
+        "max_amount_change": {
+            "cases_eligible_under_both": sum(comparison.cap_bands.values()),
+            "bands": comparison.cap_bands,
+            "by_municipality": comparison.cap_bands_by_municipality,
+        },
+        "interpretation_I-1": {
+            "boundary_class": EXISTING_DOSSIER_OUTSIDE_PILOT_AREA,
+            "cases": comparison.i1_cases,
+            "by_municipality": comparison.i1_by_municipality,
+            "by_transition": comparison.i1_by_cell,
+        },
+        "synthetic": comparison.synthetic,
+    }
