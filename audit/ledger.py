@@ -5,6 +5,11 @@ SQLite's write lock instead of forking the chain; `UNIQUE(prev_hash)` would
 refuse a fork anyway. Triggers refuse UPDATE and DELETE from any connection.
 WAL with `synchronous=FULL` makes an append that returned durable, and a
 transaction never leaves a partial record.
+
+The same transaction stores the RFC 6962 Merkle tree nodes the new records
+complete (`audit.merkle_store`), so records never exist without their tree.
+Signed tree heads live in the append-only ``checkpoints`` table
+(`audit.checkpoints`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from decisions.evaluate import Decision, decision_from_data, decision_to_data, e
 from decisions.frameworks import Framework
 from decisions.inputs import CaseInputs, case_to_data, parse_case
 
+from . import merkle_store
 from .canonical import (
     CANONICAL_VERSION,
     GENESIS_HASH,
@@ -34,11 +40,14 @@ from .canonical import (
     record_bytes,
     utc_timestamp,
 )
+from .checkpoints import SCHEMA as CHECKPOINTS_SCHEMA
+from .checkpoints import Checkpoint
 from .errors import BadInput
+from .merkle import CompactRange, leaf_hash
 
 KINDS = ("assessment", "objection_decision", "exception_decision", "correction")
 NEEDS_SUPERSEDES = ("objection_decision", "correction")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: Merkle tree nodes and checkpoints
 BUSY_TIMEOUT_MS = 60_000
 
 
@@ -94,17 +103,35 @@ class Head:
 
 @attrs.frozen
 class VerifyReport:
-    """What `verify` found: `ok`, or the first bad seq and what is wrong with it."""
+    """What `verify` found: `ok`, or the first problem (with the first bad seq when a record is bad).
+
+    A problem with the Merkle tree nodes or a checkpoint that cannot be pinned
+    on one record has `first_bad_seq` None. `tree_root` is the Merkle root
+    recomputed over the intact records; `checkpoints` counts the signed heads
+    checked (stored and given), and `signers` lists the key ids that signed them.
+    """
 
     ok: bool
     records: int
     head: Head
     first_bad_seq: int | None = None
     problem: str | None = None
+    tree_root: str | None = None
+    checkpoints: int = 0
+    signers: tuple[str, ...] = ()
 
     def summary(self) -> str:
         if self.ok:
-            return f"ok: {self.records} records intact, head seq {self.head.seq} hash {self.head.hash[:16]}…"
+            text = f"ok: {self.records} records intact, head seq {self.head.seq} hash {self.head.hash[:16]}…"
+            if self.tree_root is not None:
+                text += f", Merkle root {self.tree_root[:16]}…"
+            if self.checkpoints:
+                keys = ", ".join(f"{signer[:16]}…" for signer in self.signers)
+                text += f"; {self.checkpoints} signed checkpoint{'s' if self.checkpoints != 1 else ''} match, " \
+                    f"signed by key {keys}"
+            return text
+        if self.first_bad_seq is None:
+            return f"FAILED: {self.problem}"
         return f"FAILED at seq {self.first_bad_seq}: {self.problem}"
 
 
@@ -191,7 +218,9 @@ BEGIN
     SELECT RAISE(ABORT, 'dh-audit ledger: seq must follow the last record without a gap');
 END;
 CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+""" + merkle_store.SCHEMA + CHECKPOINTS_SCHEMA
+
+MERKLE_META_KEY = "merkle_stored_level"
 
 _INSERT_COLUMNS = (
     "seq", "record_id", "case_id", "kind", "supersedes", "recorded_at", "framework",
@@ -239,10 +268,18 @@ class Ledger:
         conn.execute("PRAGMA synchronous = FULL")
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
+        self._tree: tuple[int, str, CompactRange] | None = None  # (seq, hash, compact range) after our last append
         if create:
             self._ensure_schema()
         elif not self.db["records"].exists():
             raise BadInput("db", f"{self.path} is not a dh-audit ledger")
+        elif not self._has_tree():
+            self._ensure_schema()  # a ledger made before the Merkle tree existed: build it once
+
+    def _has_tree(self) -> bool:
+        if not self.db["merkle_nodes"].exists():
+            return False
+        return self.conn.execute("SELECT 1 FROM ledger_meta WHERE key = ?", (MERKLE_META_KEY,)).fetchone() is not None
 
     def _ensure_schema(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
@@ -259,6 +296,15 @@ class Ledger:
                         ("canonical_version", str(CANONICAL_VERSION)),
                         ("created_at", utc_timestamp()),
                     ],
+                )
+            if self.conn.execute("SELECT 1 FROM ledger_meta WHERE key = ?", (MERKLE_META_KEY,)).fetchone() is None:
+                merkle_store.build(self.conn)
+                self.conn.execute(
+                    "INSERT INTO ledger_meta (key, value) VALUES (?, ?)",
+                    (MERKLE_META_KEY, str(merkle_store.STORED_LEVEL)),
+                )
+                self.conn.execute(
+                    "UPDATE ledger_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
                 )
             self.conn.execute("COMMIT")
         except BaseException:
@@ -304,32 +350,44 @@ class Ledger:
         return self.append_entries(Entry(case, evaluate(case, framework), kind, None, actor) for case in cases)
 
     def append_entries(self, entries: Iterable[Entry]) -> list[int]:
-        """Record already-evaluated decisions atomically, in order. Returns their seqs."""
+        """Record already-evaluated decisions atomically, in order, with their Merkle tree nodes.
+
+        Returns their seqs.
+        """
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
+        self._tree, cached = None, self._tree
         try:
             row = conn.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev_hash = row if row else (0, GENESIS_HASH)
-            rows, seqs = [], []
+            if cached is not None and cached[:2] == (seq, prev_hash):
+                tree = cached[2]  # nobody appended since our last append: the frontier is still ours
+            else:
+                tree = merkle_store.compact_range(conn, seq)
+            rows, nodes, seqs = [], [], []
             for entry in entries:
                 seq += 1
                 _check_entry(conn, entry, seq, rows)
-                values = self._row(entry, seq, prev_hash)
+                values, canonical = self._row(entry, seq, prev_hash)
                 prev_hash = values[14]
                 rows.append(values)
+                nodes.extend(merkle_store.stored(tree.append(leaf_hash(canonical))))
                 seqs.append(seq)
                 if len(rows) >= 5000:
                     conn.executemany(_INSERT_SQL, rows)
-                    rows = []
+                    conn.executemany(merkle_store.INSERT_NODE_SQL, nodes)
+                    rows, nodes = [], []
             if rows:
                 conn.executemany(_INSERT_SQL, rows)
+                conn.executemany(merkle_store.INSERT_NODE_SQL, nodes)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        self._tree = (seq, prev_hash, tree)
         return seqs
 
-    def _row(self, entry: Entry, seq: int, prev_hash: str) -> tuple:
+    def _row(self, entry: Entry, seq: int, prev_hash: str) -> tuple[tuple, bytes]:
         case, decision = entry.case, entry.decision
         inputs = canonical_json(case_to_data(case))
         decided = canonical_json(decision_to_data(decision))
@@ -362,7 +420,7 @@ class Ledger:
             None if case.existing_dossier_since is None else case.existing_dossier_since.isoformat(),
             _cents(case.estimated_cost_eur),
             decision.outcome, decision.basis, _cents(decision.max_amount_eur), decision.cap_basis,
-        )
+        ), canonical
 
     # --- reading --------------------------------------------------------------------------
 
@@ -401,11 +459,15 @@ class Ledger:
 
     # --- verifying ------------------------------------------------------------------------
 
-    def verify(self, expected_head: Head | None = None) -> VerifyReport:
-        """Recompute every hash from the stored fields; report the first bad seq."""
+    def verify(self, expected_head: Head | None = None, checkpoints: Iterable[Checkpoint] = ()) -> VerifyReport:
+        """Recompute every hash and the Merkle tree from the stored fields; report the first problem.
+
+        Every stored checkpoint, and every given (exported) one, must be validly
+        signed and have the root of the records at its size.
+        """
         from .verify import verify_ledger
 
-        return verify_ledger(self, expected_head)
+        return verify_ledger(self, expected_head, tuple(checkpoints))
 
 
 def _check_entry(conn: sqlite3.Connection, entry: Entry, seq: int, pending: list) -> None:

@@ -4,14 +4,30 @@ It detects an edited field (hashed fields through the chain, typed columns
 against the hashed JSON), a deleted, reordered or inserted record (through the
 gapless seq and the chain of prev_hash), and, against an exported head, a
 truncated tail.
+
+The same pass rebuilds the RFC 6962 Merkle tree over the records' canonical
+bytes (one leaf hash per record, one node hash per record on average), checks
+every stored tree node against it, and checks every checkpoint (stored in the
+ledger or given): its Ed25519 signature, and its root against the root of the
+records at its size. A ledger rewritten with a recomputed chain and tree still
+fails against a checkpoint signed before the rewrite.
+
+Problems are reported in this order: the first bad record (chain, typed
+columns, exported head, truncation below a checkpoint), then the tree nodes,
+then the checkpoints.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from .canonical import CANONICAL_VERSION, GENESIS_HASH, record_bytes
+from .checkpoints import Checkpoint, CheckpointError, check_signature, stored_checkpoints
+from .merkle import EMPTY_ROOT, node_hash
+from .merkle_store import STORED_LEVEL
 
 if TYPE_CHECKING:
     from .ledger import Head, Ledger, VerifyReport
@@ -22,14 +38,48 @@ _HASHED = (
 )
 
 
-def verify_ledger(ledger: Ledger, expected_head: Head | None = None) -> VerifyReport:
-    from .ledger import _TYPED_CHECKS, Head, VerifyReport
+def verify_ledger(
+    ledger: Ledger, expected_head: Head | None = None, given: tuple[Checkpoint, ...] = ()
+) -> VerifyReport:
+    """Verify in one read transaction, so records, tree nodes and checkpoints are one snapshot.
+
+    The typed-column check is one SQL scan; it runs on a second connection in a
+    thread (SQLite releases the GIL) while this thread hashes, bounded to the
+    records of the snapshot.
+    """
+    from .ledger import _TYPED_CHECKS
+
+    conn = ledger.conn
+    conn.execute("BEGIN")
+    try:
+        last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            typed = pool.submit(_typed_column_mismatch_in, ledger.path, _TYPED_CHECKS, last)
+            return _verify_pass(ledger, expected_head, given, typed)
+    finally:
+        conn.execute("COMMIT")
+
+
+def _verify_pass(
+    ledger: Ledger, expected_head: Head | None, given: tuple[Checkpoint, ...], typed: Future
+) -> VerifyReport:
+    from .ledger import Head, VerifyReport
 
     conn = ledger.conn
     ledger_id = ledger.ledger_id
     expected_seq, prev_hash, last_at = 1, GENESIS_HASH, None
     first_bad: tuple[int, str] | None = None
     sha256 = hashlib.sha256
+
+    stored_nodes = conn.execute("SELECT level, idx, hash FROM merkle_nodes")
+    nodes = {(level, idx): bytes(node) for level, idx, node in stored_nodes}
+    checkpoints = _labelled_checkpoints(ledger, given)
+    checkpoint_problem = _signature_problem(checkpoints, ledger_id)
+    due = _due_by_size(checkpoints) if checkpoint_problem is None else {}
+    if 0 in due:
+        checkpoint_problem = _root_problem(due.pop(0), EMPTY_ROOT)
+    tree_problem: str | None = None
+    frontier: list[bytes] = []  # the compact range: one perfect subtree per set bit of the count, largest first
 
     for row in conn.execute(f"SELECT {_HASHED} FROM records ORDER BY seq"):
         seq = row[0]
@@ -58,25 +108,118 @@ def verify_ledger(ledger: Ledger, expected_head: Head | None = None) -> VerifyRe
         prev_hash, last_at = row[14], row[5]
         expected_seq += 1
 
+        # The Merkle tree (RFC 6962): append leaf seq - 1, merging one node per trailing 1-bit of its index.
+        node = sha256(b"\x00" + canonical).digest()
+        index, level = seq - 1, 0
+        while index >> level & 1:
+            node = sha256(b"\x01" + frontier.pop() + node).digest()
+            level += 1
+            if level >= STORED_LEVEL:
+                stored = nodes.pop((level, index >> level), None)
+                if stored != node and tree_problem is None:
+                    what = "is missing" if stored is None else "does not match the records it covers"
+                    tree_problem = _node_problem(level, index >> level, what)
+        frontier.append(node)
+        if seq in due:
+            found = _root_problem(due.pop(seq), _fold(frontier))
+            checkpoint_problem = checkpoint_problem or found
+
     count = expected_seq - 1
-    if first_bad is None:
-        mismatch = _typed_column_mismatch(conn, _TYPED_CHECKS)
-        if mismatch is not None:
-            first_bad = mismatch
+    mismatch = typed.result()
+    if first_bad is None and mismatch is not None:
+        first_bad = mismatch
     if first_bad is None and expected_head is not None:
         first_bad = _check_against_head(expected_head, ledger_id, count, conn)
+    if first_bad is None and checkpoint_problem is None and due:
+        size = min(due)
+        label = due[size][0][0]
+        first_bad = (count + 1, f"record {count + 1} is missing: {label} covers {size} records (truncated)")
+    if first_bad is None and tree_problem is None and nodes:
+        level, idx = min(nodes, key=lambda key: (key[1] << key[0], key[0]))
+        tree_problem = _node_problem(level, idx, f"is stored, but the ledger ends at record {count}")
 
     head = Head(ledger_id, count, prev_hash, last_at)
     if first_bad is not None:
         return VerifyReport(False, count, head, first_bad[0], first_bad[1])
-    return VerifyReport(True, count, head)
+    if tree_problem or checkpoint_problem:
+        return VerifyReport(False, count, head, None, tree_problem or checkpoint_problem)
+    signers = tuple(sorted({checkpoint.key_id for _, checkpoint in checkpoints}))
+    return VerifyReport(True, count, head, tree_root=_fold(frontier).hex(), checkpoints=len(checkpoints),
+                        signers=signers)
 
 
-def _typed_column_mismatch(conn, checks: dict[str, str]) -> tuple[int, str] | None:
-    """The first record whose typed columns disagree with its hashed JSON."""
+def _fold(frontier: list[bytes]) -> bytes:
+    """The root of a compact range: hash its subtrees together from the right."""
+    if not frontier:
+        return EMPTY_ROOT
+    root = frontier[-1]
+    for left in reversed(frontier[:-1]):
+        root = node_hash(left, root)
+    return root
+
+
+def _node_problem(level: int, idx: int, what: str) -> str:
+    first, last = (idx << level) + 1, (idx + 1) << level
+    return f"Merkle tree node (level {level}, index {idx}) for records {first}–{last} {what}"
+
+
+def _labelled_checkpoints(ledger: Ledger, given: tuple[Checkpoint, ...]) -> list[tuple[str, Checkpoint]]:
+    stored = [
+        (f"stored checkpoint {number} (size {c.tree_size}, {c.timestamp})", c)
+        for number, c in enumerate(stored_checkpoints(ledger), start=1)
+    ]
+    return stored + [(f"the given checkpoint of size {c.tree_size} ({c.timestamp})", c) for c in given]
+
+
+def _signature_problem(checkpoints: list[tuple[str, Checkpoint]], ledger_id: str) -> str | None:
+    """The first checkpoint that is not validly signed for this ledger, or stored out of order."""
+    last_stored = 0
+    for label, checkpoint in checkpoints:
+        if checkpoint.ledger_id != ledger_id:
+            return f"{label} belongs to another ledger ({checkpoint.ledger_id}, this is {ledger_id})"
+        try:
+            check_signature(checkpoint)
+        except CheckpointError as exc:
+            return f"{label}: {exc}"
+        if label.startswith("stored"):
+            if checkpoint.tree_size < last_stored:
+                return f"{label} is smaller than the checkpoint stored before it ({last_stored} records)"
+            last_stored = checkpoint.tree_size
+    return None
+
+
+def _due_by_size(checkpoints: list[tuple[str, Checkpoint]]) -> dict[int, list[tuple[str, Checkpoint]]]:
+    due: dict[int, list[tuple[str, Checkpoint]]] = {}
+    for label, checkpoint in checkpoints:
+        due.setdefault(checkpoint.tree_size, []).append((label, checkpoint))
+    return due
+
+
+def _root_problem(labelled: list[tuple[str, Checkpoint]], root: bytes) -> str | None:
+    for label, checkpoint in labelled:
+        if checkpoint.root_hash != root.hex():
+            return (
+                f"{label} has Merkle root {checkpoint.root_hash[:16]}…, but records 1–{checkpoint.tree_size} "
+                f"give {root.hex()[:16]}… (history was rewritten)"
+            )
+    return None
+
+
+def _typed_column_mismatch_in(path, checks: dict[str, str], last: int) -> tuple[int, str] | None:
+    conn = sqlite3.connect(path)
+    try:
+        return _typed_column_mismatch(conn, checks, last)
+    finally:
+        conn.close()
+
+
+def _typed_column_mismatch(conn, checks: dict[str, str], last: int) -> tuple[int, str] | None:
+    """The first record up to seq ``last`` whose typed columns disagree with its hashed JSON."""
     conditions = " OR ".join(f"{column} IS NOT {expression}" for column, expression in checks.items())
     conditions += " OR case_id IS NOT json_extract(inputs, '$.case_id')"
-    row = conn.execute(f"SELECT seq FROM records WHERE {conditions} ORDER BY seq LIMIT 1").fetchone()
+    row = conn.execute(
+        f"SELECT seq FROM records WHERE seq <= ? AND ({conditions}) ORDER BY seq LIMIT 1", (last,)
+    ).fetchone()
     if row is None:
         return None
     seq = row[0]
