@@ -265,19 +265,36 @@ _MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augu
            "november", "december")
 
 
-def describe_checkpoint(checkpoint: Checkpoint | None) -> str:
+def describe_checkpoint(checkpoint: Checkpoint | None, records: int | None = None) -> str:
     """One Dutch sentence naming the signed tree head a result was computed from.
 
     "Berekend op het logboek met 12.345 besluiten, boomwortel ab12cd34ef567890…,
     ondertekend op 22 november 2026 om 21:54 UTC (sleutel 9f86d081884c7d65…)."
+
+    Pass ``records``, the number of records the result was computed from, when it
+    may differ from the checkpoint's size: the sentence then says how many
+    records the signature does not cover.
     """
     if checkpoint is None:
         return "Berekend op een logboek zonder ondertekende boomwortel: er is nog geen checkpoint gemaakt."
     moment = datetime.strptime(checkpoint.timestamp, "%Y-%m-%dT%H:%M:%SZ")
-    count = f"{checkpoint.tree_size:,}".replace(",", ".")
-    noun = "besluit" if checkpoint.tree_size == 1 else "besluiten"
-    return (
-        f"Berekend op het logboek met {count} {noun}, boomwortel {checkpoint.root_hash[:16]}…, "
+    text = (
+        f"Berekend op het logboek met {_besluiten(checkpoint.tree_size)}, boomwortel {checkpoint.root_hash[:16]}…, "
         f"ondertekend op {moment.day} {_MONTHS[moment.month - 1]} {moment.year} om {moment:%H:%M} UTC "
-        f"(sleutel {checkpoint.key_id[:16]}…)."
+        f"(sleutel {checkpoint.key_id[:16]}…)"
     )
+    if records is not None and records != checkpoint.tree_size:
+        text += f"; het resultaat telt {_besluiten(records)}, dus valt niet helemaal onder deze ondertekening"
+    return text + "."
+
+
+def covering_checkpoint(ledger: Ledger) -> Checkpoint | None:
+    """The latest checkpoint if it covers every record now in the ledger, else None (sign a new one first)."""
+    checkpoint = latest_checkpoint(ledger)
+    if checkpoint is None or checkpoint.tree_size != merkle_store.tree_size(ledger.conn):
+        return None
+    return checkpoint
+
+
+def _besluiten(count: int) -> str:
+    return f"{count:,}".replace(",", ".") + (" besluit" if count == 1 else " besluiten")

@@ -95,6 +95,10 @@ def _size_of(ledger: Ledger, checkpoint: Checkpoint | None, field: str) -> int:
         return tree_size(ledger.conn)
     if checkpoint.ledger_id != ledger.ledger_id:
         raise BadInput(field, f"the checkpoint belongs to ledger {checkpoint.ledger_id}, not {ledger.ledger_id}")
+    current = tree_size(ledger.conn)
+    if checkpoint.tree_size > current:
+        raise ProofError(f"the ledger has {current} records, but a checkpoint signed {checkpoint.tree_size} "
+                         f"on {checkpoint.timestamp} (records were removed)")
     return checkpoint.tree_size
 
 
@@ -102,7 +106,8 @@ def prove_inclusion(ledger: Ledger, seq: int, checkpoint: Checkpoint | None = No
     """Prove record ``seq`` is in the tree of the checkpoint's size (default: the current size).
 
     The proof carries the root recomputed from the ledger; `check_inclusion_proof`
-    compares it with the signed one.
+    compares it with the signed one. Raises `ProofError` when the ledger is
+    shorter than the checkpoint.
     """
     return prove_inclusions(ledger, [seq], checkpoint)[0]
 

@@ -206,7 +206,7 @@ def _root_problem(labelled: list[tuple[str, Checkpoint]], root: bytes) -> str | 
 
 
 def _typed_column_mismatch_in(path, checks: dict[str, str], last: int) -> tuple[int, str] | None:
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(path, timeout=60)
     try:
         return _typed_column_mismatch(conn, checks, last)
     finally:

@@ -157,6 +157,19 @@ def test_rewritten_history_passes_verify_but_fails_the_consistency_proof(tmp_pat
     assert stale.exit_code == 1 and "not the signed root" in last_line(stale)
 
 
+def test_a_ledger_shorter_than_a_checkpoint_cannot_prove_anything(tmp_path):
+    db, key = setup_ledger(tmp_path)
+    run("record", "--db", db, EXAMPLES)
+    run("checkpoint", "--db", db, "--key", key, "--out", tmp_path / "cp.json")
+    conn = connect(db)
+    conn.execute("DELETE FROM records WHERE seq > 7")
+    conn.execute("DELETE FROM checkpoints")
+    conn.close()
+    result = run("proof", "inclusion", "--db", db, "--seq", 1, "--head", tmp_path / "cp.json")
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("FAILED: the ledger has 7 records, but a checkpoint signed 10")
+
+
 def test_forged_checkpoint_signature_fails_verify(tmp_path):
     db, key = setup_ledger(tmp_path)
     run("checkpoint", "--db", db, "--key", key)

@@ -21,6 +21,7 @@ from audit.checkpoints import (
     CheckpointError,
     check_signature,
     checkpoint_message,
+    covering_checkpoint,
     create_checkpoint,
     describe_checkpoint,
     latest_checkpoint,
@@ -232,6 +233,13 @@ def test_checkpoints_are_stored_and_the_latest_is_described_in_dutch(tmp_path):
     assert describe_checkpoint(big).startswith("Berekend op het logboek met 12.345 besluiten, boomwortel 0000")
     assert "1 maart 2026 om 08:05 UTC" in describe_checkpoint(big)
     assert Checkpoint.from_json(newest.to_json()) == newest
+    assert covering_checkpoint(ledger) == newest
+    assert describe_checkpoint(newest, records=700) == describe_checkpoint(newest)
+    ledger.append_many(CASES[:2])
+    assert covering_checkpoint(ledger) is None and latest_checkpoint(ledger) == newest
+    assert describe_checkpoint(newest, records=702).endswith(
+        "; het resultaat telt 702 besluiten, dus valt niet helemaal onder deze ondertekening."
+    )
 
 
 def test_verify_checks_every_stored_checkpoint_and_names_the_signing_keys(tmp_path):
@@ -429,5 +437,5 @@ def test_proofs_check_signatures_ledgers_and_sizes(tmp_path):
         prove_inclusion(ledger, 301, head)
     with pytest.raises(BadInput, match="from"):
         prove_consistency(ledger, sign(ledger.ledger_id, 0, root([]), head.timestamp, KEY))
-    with pytest.raises(BadInput, match="size"):
+    with pytest.raises(ProofError, match="the ledger has 301 records, but a checkpoint signed 999"):
         prove_inclusion(ledger, 1, sign(ledger.ledger_id, 999, head.root, head.timestamp, KEY))

@@ -108,7 +108,10 @@ def inclusion(db_path, seq, head_path, out):
     """
     head = _load_checkpoint(head_path, "head") if head_path else None
     ledger = open_ledger(db_path)
-    made = prove_inclusion(ledger, seq, head)
+    try:
+        made = prove_inclusion(ledger, seq, head)
+    except ProofError as exc:
+        _fail(str(exc))
     ledger.close()
     _emit(made.to_json(), out, f"inclusion proof of record {seq} in a tree of {made.tree_size} records")
     if head is not None:
@@ -134,7 +137,10 @@ def consistency(db_path, from_path, to_path, out):
         raise BadInput("from", f"the --from checkpoint ({older.tree_size} records) is newer than --to "
                                f"({newer.tree_size} records)")
     ledger = open_ledger(db_path)
-    made = prove_consistency(ledger, older, newer)
+    try:
+        made = prove_consistency(ledger, older, newer)
+    except ProofError as exc:
+        _fail(str(exc))
     ledger.close()
     _emit(made.to_json(), out, f"consistency proof from {made.size1} to {made.size2} records")
     try:
