@@ -45,9 +45,9 @@ def main():
 
 
 def _register():
-    from .commands import analysis, decide, ledger, objections, synth, transparency
+    from .commands import analysis, decide, ledger, objections, publication, synth, transparency
 
-    for module in (decide, ledger, synth, analysis, transparency, objections):
+    for module in (decide, ledger, synth, analysis, transparency, objections, publication):
         for command in module.COMMANDS:
             main.add_command(command)
 
