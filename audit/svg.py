@@ -1,0 +1,85 @@
+"""Small inline SVG bar charts for self-contained HTML reports: no scripts, no fonts, no network.
+
+A chart only draws the values it is given. A value of None is a suppressed cell:
+it gets no bar, only the suppression mark, so a bar never reveals what a table hides.
+The output is deterministic: the same values give the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from markupsafe import Markup
+
+MIN_LABEL_WIDTH = 90
+CHAR_WIDTH = 7.2  # of a 12px sans-serif label, generously
+VALUE_ROOM = 64
+BAR_HEIGHT = 16
+BAR_GAP = 3
+ROW_GAP = 12
+LEGEND_HEIGHT = 26
+FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;font-size:12px"
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def bar_chart(
+    title: str,
+    rows: Sequence[tuple[str, Sequence[int | None]]],
+    series: Sequence[tuple[str, str]],
+    *,
+    width: int = 640,
+    suppressed_mark: str = "·",
+) -> Markup:
+    """Horizontal (grouped) bars: one group per row, one bar per series `(label, colour)`."""
+    if not series:
+        raise ValueError("a chart needs at least one series")
+    for label, values in rows:
+        if len(values) != len(series):
+            raise ValueError(f"row {label!r} has {len(values)} values for {len(series)} series")
+    shown = [v for _, values in rows for v in values if v is not None]
+    top = max(shown + [1])
+    longest = max([len(label) for label, _ in rows] + [0])
+    label_width = int(min(max(MIN_LABEL_WIDTH, CHAR_WIDTH * longest + 16), width // 2))
+    plot = width - label_width - VALUE_ROOM
+    group = len(series) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP
+    legend = LEGEND_HEIGHT if len(series) > 1 else 0
+    height = legend + len(rows) * (group + ROW_GAP) + ROW_GAP
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}" style="{FONT}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    if legend:
+        x = label_width
+        for label, colour in series:
+            parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>')
+            parts.append(f'<text x="{x + 16}" y="16" fill="#222">{escape(label)}</text>')
+            x += 24 + 7 * len(label)
+    y = legend + ROW_GAP
+    for label, values in rows:
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + group / 2 + 4:.1f}" text-anchor="end" fill="#222">{escape(label)}</text>'
+        )
+        for i, ((name, colour), value) in enumerate(zip(series, values)):
+            top_y = y + i * (BAR_HEIGHT + BAR_GAP)
+            text_y = top_y + BAR_HEIGHT - 4
+            if value is None:
+                parts.append(
+                    f'<text x="{label_width + 4}" y="{text_y + 1}" fill="#555" style="font-size:16px;font-weight:700">'
+                    f"<title>{escape(name)}: niet getoond</title>{escape(suppressed_mark)}</text>"
+                )
+                continue
+            length = plot * value / top
+            parts.append(
+                f'<rect x="{label_width}" y="{top_y}" width="{length:.1f}" height="{BAR_HEIGHT}" fill="{colour}">'
+                f"<title>{escape(name)}: {_number(value)}</title></rect>"
+            )
+            parts.append(f'<text x="{label_width + length + 4:.1f}" y="{text_y}" fill="#222">{_number(value)}</text>')
+        y += group + ROW_GAP
+    parts.append(f'<line x1="{label_width}" y1="{legend + 4}" x2="{label_width}" y2="{height - 4}" stroke="#888"/>')
+    parts.append("</svg>")
+    return Markup("\n".join(parts))
