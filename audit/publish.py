@@ -120,6 +120,8 @@ def suppression_rules(policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
 def _check_paths(ledger_path: Path, out_path: Path) -> None:
     if not ledger_path.is_file():
         raise BadInput("db", f"no ledger at {ledger_path}")
+    if not _has_table(ledger_path, "records"):
+        raise BadInput("db", f"{ledger_path} is not a dh-audit ledger")
     if out_path.resolve() == ledger_path.resolve():
         raise BadInput("out", "must not be the ledger itself")
     if not out_path.parent.is_dir():

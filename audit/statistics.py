@@ -100,8 +100,12 @@ def evaluated_counts(
     frameworks: tuple[Framework, ...] = tuple(FRAMEWORKS.values()),
     before: str = DEFAULT_FROM,
     after: str = DEFAULT_TO,
+    group_by: tuple[Framework, ...] | None = None,
 ) -> EvaluatedCounts:
-    """Decide the latest facts of every case under every framework, once per fact profile."""
+    """Decide the latest facts of every case under every framework, once per fact profile.
+
+    The profiles group by the comparisons of `group_by` (default: the frameworks decided).
+    """
     before_fw, after_fw = get_framework(before), get_framework(after)
     installed = Installed()
     transitions: Counter = Counter()
@@ -111,7 +115,7 @@ def evaluated_counts(
     i1: Counter = Counter()
     cases = groups = 0
     municipalities: set[str] = set()
-    for profile in profiles(conn, frameworks):
+    for profile in profiles(conn, frameworks if group_by is None else group_by):
         found = _classify_profile(conn, profile, frameworks, before_fw, after_fw, installed)
         n = profile.count
         cases += n
