@@ -51,7 +51,7 @@ def environment() -> jinja2.Environment:
     dirs = [str(d) for d in TEMPLATE_DIRS if d.is_dir()]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(dirs),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "svg")),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "svg", "html.j2")),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
