@@ -45,9 +45,9 @@ def main():
 
 
 def _register():
-    from .commands import analysis, decide, ledger, objections, publication, synth, transparency
+    from .commands import analysis, decide, demo, ledger, objections, publication, synth, transparency
 
-    for module in (decide, ledger, synth, analysis, transparency, objections, publication):
+    for module in (decide, ledger, synth, analysis, transparency, objections, publication, demo):
         for command in module.COMMANDS:
             main.add_command(command)
 
