@@ -1,32 +1,35 @@
 """The published tables as disclosure-control tables, and every link between them a reader can use.
 
-Each table has Dutch dimension names (they are the column names in STATS.db) and
-Dutch category labels. The unit of each table:
+Each table of STATS.db has Dutch dimension columns and Dutch category labels, and
+every margin (``Totaal``). The unit of each table:
 
 - ``uitkomsten`` (kader x gemeente x uitkomst): the decision in force of every
   case (its latest record), by the framework it was recorded under;
 - ``overgangen`` (gemeente x overgang): every case, its latest facts decided under
-  ``pilot-2024`` and under ``2026``;
-- ``oorzaken`` (gemeente x verandering x oorzaak): the cases of ``overgangen`` that
-  gain or lose, by the criteria whose result changed (``audit.compare``);
-- ``criteria`` (kader x criterium x resultaat): every case decided under every
-  framework, one row per criterion: how many cases pass and fail it;
+  ``pilot-2024`` and under ``2026`` (the transition matrix per municipality);
+- ``oorzaken`` (verandering x oorzaak): the cases of ``overgangen`` that gain or
+  lose, by the criteria whose result changed (``audit.compare``); the gains and the
+  losses are two disclosure tables with their own causes, each with its total;
+- ``afwijzingsgronden`` (kader x criterium): every case decided under every
+  framework; a case counts once for every criterion it fails (the total counts
+  failures);
 - ``maximumbedragen`` (kader x bedragklasse): the decisions in force that are
-  eligible with a maximum amount (a rijksmonument under 2026 has none), with the
-  number, the sum and the mean of the maximum amounts;
-- ``grensgevallen`` (klasse x gemeente): memberships of a boundary class under
-  ``2026`` (a case can be in more than one class, so the total counts memberships);
-- ``verwijsbare_besluiten`` (kwartaal x gemeente): decisions in force that name the
-  IVS and CBS hardship routes, by the quarter of the decision date;
+  eligible with a maximum amount (a rijksmonument under 2026 has none): their
+  number, and the sum and mean of the maximum amounts;
+- ``grensgevallen`` (klasse): memberships of a boundary class under ``2026``
+  (a case can be in more than one class; the total counts memberships);
+- ``verwijsbare_besluiten`` (kwartaal): decisions in force that name the IVS and
+  CBS hardship routes, by the quarter of the decision date;
 - ``verwijzingen`` (kwartaal x route x uitkomst): referrals to the IVS or the CBS,
   by the quarter they were made (``audit.objection_stats``);
 - ``bezwaren`` (kwartaal x uitkomst): objections, by the quarter they were received.
 
 ``uitkomsten`` and ``overgangen`` count the same cases (population ``zaken``): the
 disclosure package adds their shared margins itself. Every other link is a
-declared `Relation`: equalities (the causes of the losses add up to the losses) and
-inequalities a reader who knows the rules can use (a boundary class of a
-municipality is at most its number of cases). Declaring a true relation too many
+declared `Relation`: equalities (the causes of the losses add up to the losses, a
+criterion that is the same rule fails equally often under two frameworks) and
+inequalities a reader who knows the rules can use (decisions that name the
+hardship routes fail only the area criterion). Declaring a true relation too many
 only makes the protection more careful; the package checks each one against the
 true values.
 """
@@ -178,11 +181,14 @@ def cause_label(key: str) -> str:
 
 @attrs.frozen
 class PublicationTables:
-    """The disclosure tables of a publication, the relations between them, and the tables left empty."""
+    """The disclosure tables of a publication and the relations between them.
+
+    A table with nothing to count yet (no referral or objection recorded) is left out;
+    its SQL table is written empty.
+    """
 
     tables: tuple  # CountTable and AmountTable
     relations: tuple[Relation, ...]
-    empty: tuple[str, ...]  # SQL tables with nothing counted yet (no referral or objection recorded)
 
 
 # --- building the tables ----------------------------------------------------------------------
@@ -311,8 +317,7 @@ def publication_tables(stats: LedgerStatistics) -> PublicationTables:
     }
     built[MAXIMUMBEDRAGEN], built[MAXIMUMBEDRAGEN_BEDRAGEN] = _maxima(stats)
     tables = {name: table for name, table in built.items() if table is not None}
-    empty = tuple(sorted(name for name, table in built.items() if table is None))
-    return PublicationTables(tuple(tables.values()), tuple(relations(tables, stats)), empty)
+    return PublicationTables(tuple(tables.values()), tuple(relations(tables, stats)))
 
 
 # --- relations ------------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ from .disclosure import (
     PUBLIC_STATUS_SUPPRESSED,
     STATUS_PUBLISHED,
     DisclosurePolicy,
-    ProtectedTable,
     ProtectionResult,
     protect,
 )

@@ -24,7 +24,7 @@ from collections import Counter
 
 import attrs
 
-from decisions.boundary import BOUNDARY_CLASSES, boundary_classes
+from decisions.boundary import boundary_classes
 from decisions.evaluate import ELIGIBLE
 from decisions.frameworks import FRAMEWORKS, Framework, get_framework
 from decisions.inputs import parse_case
@@ -246,7 +246,6 @@ def ledger_statistics(conn: sqlite3.Connection) -> LedgerStatistics:
 
 
 __all__ = [
-    "BOUNDARY_CLASSES",
     "Classification",
     "EvaluatedCounts",
     "LedgerFacts",

@@ -7,6 +7,7 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+import attrs
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -35,8 +36,6 @@ from audit.statistics import ProfileMismatch, evaluated_counts
 from decisions.evaluate import evaluate
 from decisions.frameworks import FRAMEWORKS, PILOT_2023, get_framework
 from decisions.inputs import parse_case
-
-import attrs
 
 
 @pytest.fixture(scope="module")
