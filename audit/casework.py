@@ -2,32 +2,19 @@
 
 An objection that is upheld, and a referral that is decided, create a decision
 record (`objection_decision`, `exception_decision`) and an event that points to
-it. Both belong in one transaction. `Ledger.append_entries` opens its own
-`BEGIN IMMEDIATE` transaction, so it cannot run inside ours. When it accepts a
-`within=` callback (called with the connection and the new seqs after the records
-are inserted and before COMMIT; an exception from it rolls everything back),
-`commit` uses it and the step is atomic.
-
-Until then `commit` writes in two transactions: the decision record first, then
-the event. Everything is validated before the record is written, and again under
-the write lock before the event is written. A crash or a concurrent change of
-the same objection between the two leaves a valid decision record that no event
-points to: the ledger stays verifiable, and `latest(case)` returns that record.
+it. Both are written in one transaction: the events through the `within=`
+callback of `Ledger.append_entries`, which runs after the records are inserted
+and before COMMIT, so an exception from it rolls everything back.
 """
 
 from __future__ import annotations
 
-import inspect
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from .ledger import Entry, Ledger
 from .objection_events import Draft, Event, EventClock, append_events, ensure_schema
-
-#: Whether `Ledger.append_entries` can run our writes inside its own transaction.
-SHARED_TRANSACTION = "within" in inspect.signature(Ledger.append_entries).parameters
-
 
 class Casework:
     """A ledger with its objection and referral events: where objections and referrals are recorded."""
@@ -54,9 +41,8 @@ class Casework:
     ) -> list[Event]:
         """Write one step: the decision records in `entries` (if any), then its events.
 
-        `check(conn, new_seqs)` validates the step (it raises `BadInput`): under the
-        write lock, and in the two-transaction fallback also before the records are
-        written. `new_seqs` are the seqs of the records this step wrote so far, which
+        `check(conn, new_seqs)` validates the step under the write lock (it raises
+        `BadInput`). `new_seqs` are the seqs of the records this step wrote, which
         the check must disregard. `drafts(made)` builds the events from the
         `(seq, hash)` of each new record.
         """
@@ -70,13 +56,9 @@ class Casework:
 
         if not entries:
             return in_transaction(conn, lambda: write([]))
-        if SHARED_TRANSACTION:
-            written: list[Event] = []
-            self.ledger.append_entries(entries, within=lambda _conn, seqs: written.extend(write(seqs)))
-            return written
-        check(conn, [])
-        seqs = self.ledger.append_entries(entries)
-        return in_transaction(conn, lambda: write(seqs))
+        written: list[Event] = []
+        self.ledger.append_entries(entries, within=lambda _conn, seqs: written.extend(write(seqs)))
+        return written
 
 
 def in_transaction(conn: sqlite3.Connection, work: Callable[[], object]):

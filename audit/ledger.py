@@ -349,10 +349,17 @@ class Ledger:
         """Evaluate and record many cases in one transaction: all of them, or none."""
         return self.append_entries(Entry(case, evaluate(case, framework), kind, None, actor) for case in cases)
 
-    def append_entries(self, entries: Iterable[Entry]) -> list[int]:
+    def append_entries(
+        self,
+        entries: Iterable[Entry],
+        *,
+        within: Callable[[sqlite3.Connection, list[int]], None] | None = None,
+    ) -> list[int]:
         """Record already-evaluated decisions atomically, in order, with their Merkle tree nodes.
 
-        Returns their seqs.
+        `within(conn, seqs)` runs inside the same transaction after the records are
+        written, so that what it writes (an objection event, say) commits or rolls
+        back together with them. Returns the seqs.
         """
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
@@ -380,6 +387,8 @@ class Ledger:
             if rows:
                 conn.executemany(_INSERT_SQL, rows)
                 conn.executemany(merkle_store.INSERT_NODE_SQL, nodes)
+            if within is not None:
+                within(conn, seqs)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -463,11 +472,20 @@ class Ledger:
         """Recompute every hash and the Merkle tree from the stored fields; report the first problem.
 
         Every stored checkpoint, and every given (exported) one, must be validly
-        signed and have the root of the records at its size.
+        signed and have the root of the records at its size. The objection and
+        referral events (`audit.objection_events`) are verified the same way; a bad
+        event is named in `problem` ("objection event N: ...").
         """
+        from .objection_events import verify_objections
         from .verify import verify_ledger
 
-        return verify_ledger(self, expected_head, tuple(checkpoints))
+        report = verify_ledger(self, expected_head, tuple(checkpoints))
+        if report.ok:
+            event_problem = verify_objections(self.conn)
+            if event_problem is not None:
+                seq, problem = event_problem
+                return attrs.evolve(report, ok=False, problem=f"objection event {seq}: {problem}")
+        return report
 
 
 def _check_entry(conn: sqlite3.Connection, entry: Entry, seq: int, pending: list) -> None:

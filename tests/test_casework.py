@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from casework_helpers import counts, open_casework, record
-from audit.casework import SHARED_TRANSACTION
 from audit.errors import BadInput
 from audit.ledger import Entry
 from audit.objection_events import Draft, verify_objections
@@ -47,7 +46,7 @@ def test_a_check_that_fails_before_the_record_writes_nothing(cw, tmp_path):
     assert counts(tmp_path / "ledger.db") == (1, 0)
 
 
-def test_a_failure_after_the_record_is_written(cw, tmp_path):
+def test_a_failure_after_the_record_is_written_rolls_the_record_back(cw, tmp_path):
     seq = record(cw, case_id="CW-1")
     calls = []
 
@@ -58,10 +57,6 @@ def test_a_failure_after_the_record_is_written(cw, tmp_path):
 
     with pytest.raises(BadInput, match="changed meanwhile"):
         cw.commit(refuse_under_the_lock, lambda made: [], [_correction(cw, seq)])
-    records, events = counts(tmp_path / "ledger.db")
-    assert events == 0 and cw.ledger.verify().ok
-    if SHARED_TRANSACTION:
-        assert records == 1  # one transaction: the record is rolled back with the event
-    else:
-        # The documented two-transaction window (audit.casework): the record stays, valid, with no event.
-        assert calls == [[], [2]] and records == 2
+    # One transaction: the record is rolled back with the event.
+    assert counts(tmp_path / "ledger.db") == (1, 0)
+    assert calls == [[2]] and cw.ledger.verify().ok

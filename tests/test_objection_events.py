@@ -207,3 +207,20 @@ def test_four_processes_append_events_concurrently_without_forking(tmp_path):
         40, 40, 40)
     assert verify_objections(conn) is None
     assert len({int(line) for out, _ in outputs for line in out.split()}) == 20
+
+
+def test_ledger_verify_also_checks_the_objection_events(tmp_path):
+    """`Ledger.verify` (and so `dh-audit verify`) names a tampered objection event."""
+    from audit.objections import file_objection
+
+    cw = open_casework(tmp_path / "ledger.db")
+    seq = record(cw, case_id="EV-1")
+    file_objection(cw, seq=seq, sent_on=date(2026, 3, 2), received_on=date(2026, 3, 20), grounds=("area",),
+                   text=None, committee_hears=True, actor="r")
+    assert cw.ledger.verify().ok
+    conn = sqlite3.connect(tmp_path / "ledger.db")
+    conn.execute("DROP TRIGGER objection_events_no_update")
+    conn.execute("UPDATE objection_events SET actor = 'mallory' WHERE seq = 1")
+    conn.commit()
+    report = cw.ledger.verify()
+    assert not report.ok and report.problem.startswith("objection event 1:")

@@ -101,7 +101,8 @@ def verify(db_path, head_file, as_json):
     report = ledger.verify(expected)
     if as_json:
         data = {"ok": report.ok, "records": report.records, "first_bad_seq": report.first_bad_seq,
-                "problem": report.problem, "head": json.loads(report.head.to_json())}
+                "problem": report.problem, "head": json.loads(report.head.to_json()),
+                "tree_root": report.tree_root, "checkpoints": report.checkpoints, "signers": list(report.signers)}
         click.echo(json.dumps(data, indent=2))
     else:
         click.echo(report.summary())
