@@ -170,8 +170,9 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
     protected = protect_comparison(comparison)
     compare_html = directory / "vergelijking.html"
     compare_md = directory / "vergelijking.md"
-    compare_html.write_text(compare_report_html(protected, before, after, head), encoding="utf-8")
-    compare_md.write_text(compare_report_markdown(protected, before, after, head), encoding="utf-8")
+    signed = describe_checkpoint(checkpoint, records)
+    compare_html.write_text(compare_report_html(protected, before, after, head, signed), encoding="utf-8")
+    compare_md.write_text(compare_report_markdown(protected, before, after, head, signed), encoding="utf-8")
     boundary_html = directory / "grensgevallen.html"
     boundary_html.write_text(boundary_report(found, boundary_summary, after, cases, head), encoding="utf-8")
     boundary_json = directory / "grensgevallen.json"
@@ -199,14 +200,13 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
 
     step("9/9 publishing the protected statistics")
     stats = _publish(ledger_path, directory / "stats.db")
-    text = describe_checkpoint(checkpoint, records)
     ledger.close()
     outputs = DemoOutputs(
         directory, cases_path, ledger_path, head_path, checkpoint_path, public, compare_html, compare_md,
         boundary_html, boundary_json, replay_html, stats,
     )
     return DemoSummary(
-        written, len(seqs), len(again), verified, replayed, comparison, boundary_summary, text, example, outputs
+        written, len(seqs), len(again), verified, replayed, comparison, boundary_summary, signed, example, outputs
     )
 
 

@@ -28,6 +28,7 @@ from .analysis_wording import (
     describe_event_counterfactual,
 )
 from .boundary import BoundarySummary, Found
+from .checkpoints import describe_checkpoint
 from .compare import BANDS, CELLS, GAINS, LOSES
 from .comparison_tables import (
     CAP_BANDS,
@@ -168,9 +169,17 @@ def _reason_rows(protected: ProtectedComparison, cell: str) -> dict:
 
 
 def compare_context(
-    protected: ProtectedComparison, from_fw: Framework, to_fw: Framework, head: tuple[int, str | None]
+    protected: ProtectedComparison,
+    from_fw: Framework,
+    to_fw: Framework,
+    head: tuple[int, str | None],
+    signed_head: str | None = None,
 ) -> dict:
-    """Everything the comparison report shows, as protected, formatted counts."""
+    """Everything the comparison report shows, as protected, formatted counts.
+
+    `signed_head` is the Dutch sentence naming the signed checkpoint the figures were
+    computed from (`audit.checkpoints.describe_checkpoint`).
+    """
     comparison = protected.comparison
     municipalities = comparison.municipalities
     count = protected.count
@@ -223,18 +232,23 @@ def compare_context(
         "i1_rows": [{"label": m, "cells": [shown(count(I1, m))]} for m in municipalities],
         "i1_total": {"label": "Totaal", "cells": [shown(count(I1, TOTAL))]},
         "interpretations": [interpretations[k] for k in sorted(interpretations)],
+        "signed_head": signed_head or describe_checkpoint(None),
         **_head_text(head),
     }
 
 
-def compare_report_html(protected: ProtectedComparison, from_fw: Framework, to_fw: Framework, head) -> str:
+def compare_report_html(
+    protected: ProtectedComparison, from_fw: Framework, to_fw: Framework, head, signed_head: str | None = None
+) -> str:
     """The comparison report for Parliament-facing use, as self-contained HTML."""
-    return render("compare.html.j2", **compare_context(protected, from_fw, to_fw, head))
+    return render("compare.html.j2", **compare_context(protected, from_fw, to_fw, head, signed_head))
 
 
-def compare_report_markdown(protected: ProtectedComparison, from_fw: Framework, to_fw: Framework, head) -> str:
+def compare_report_markdown(
+    protected: ProtectedComparison, from_fw: Framework, to_fw: Framework, head, signed_head: str | None = None
+) -> str:
     """The same report as Markdown (no charts)."""
-    return render("compare.md.j2", **compare_context(protected, from_fw, to_fw, head))
+    return render("compare.md.j2", **compare_context(protected, from_fw, to_fw, head, signed_head))
 
 
 # --- boundary cases ---------------------------------------------------------------------------

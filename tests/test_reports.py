@@ -17,6 +17,8 @@ from audit.svg import bar_chart
 from browser import open_page
 from decisions.frameworks import get_framework
 
+EXAMPLES_JSONL = Path(__file__).resolve().parents[1] / "examples" / "cases.jsonl"
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
@@ -144,3 +146,20 @@ def test_bar_chart_draws_no_bar_for_a_suppressed_value():
     assert svg.count("<rect") == 2 + 2  # two legend squares, bars for 12 and 0
     assert svg.count(">·</text>") == 2
     assert bar_chart("test", [("x", [1])], [("a", "#000")]) == bar_chart("test", [("x", [1])], [("a", "#000")])
+
+
+def test_compare_report_states_the_signed_head(tmp_path):
+    """The report names the signed checkpoint it was computed from (issue #9)."""
+    from click.testing import CliRunner
+
+    from audit.cli import main
+
+    db = tmp_path / "ledger.db"
+    runner = CliRunner()
+    assert runner.invoke(main, ["record", "--db", str(db), str(EXAMPLES_JSONL)]).exit_code == 0
+    assert runner.invoke(main, ["keygen", "--out", str(tmp_path / "key")]).exit_code == 0
+    assert runner.invoke(main, ["checkpoint", "--db", str(db), "--key", str(tmp_path / "key")]).exit_code == 0
+    out = tmp_path / "report.md"
+    assert runner.invoke(main, ["compare", "--db", str(db), "--markdown", str(out)]).exit_code == 0
+    text = out.read_text()
+    assert "Berekend op het logboek met 5 besluiten, boomwortel" in text and "ondertekend op" in text

@@ -290,12 +290,15 @@ def compare(db_path, from_id, to_id, as_json, html_out, markdown_out):
         from ..comparison_tables import protect_comparison
         from ..reports import compare_report_html, compare_report_markdown
 
+        from ..checkpoints import describe_checkpoint, latest_checkpoint
+
         protected = protect_comparison(comparison)
         head = scan.head(conn)
+        signed = describe_checkpoint(latest_checkpoint(ledger), scan.record_count(conn))
         if html_out:
-            _write(html_out, compare_report_html(protected, before, after, head), "--html")
+            _write(html_out, compare_report_html(protected, before, after, head, signed), "--html")
         if markdown_out:
-            _write(markdown_out, compare_report_markdown(protected, before, after, head), "--markdown")
+            _write(markdown_out, compare_report_markdown(protected, before, after, head, signed), "--markdown")
     ledger.close()
 
 
