@@ -222,15 +222,24 @@ CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NUL
 
 MERKLE_META_KEY = "merkle_stored_level"
 
-_INSERT_COLUMNS = (
+INSERT_COLUMNS = (
     "seq", "record_id", "case_id", "kind", "supersedes", "recorded_at", "framework",
     "framework_fingerprint", "engine_version", "canonical_version", "inputs", "decision", "actor",
     "prev_hash", "hash", *_TYPED_CHECKS,
 )
-_INSERT_SQL = (
-    f"INSERT INTO records ({', '.join(_INSERT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})"
+INSERT_SQL = (
+    f"INSERT INTO records ({', '.join(INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in INSERT_COLUMNS)})"
 )
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection as every ledger writer uses it: autocommit (explicit BEGIN), WAL, ``synchronous=FULL``."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
 
 
 @attrs.frozen
@@ -262,10 +271,7 @@ class Ledger:
         self._clock = clock
         self._new_id = new_id or (lambda: uuid.uuid4().hex)
         self._engine_version = engine or engine_version()
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
+        conn = connect(self.path)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
         self._tree: tuple[int, str, CompactRange] | None = None  # (seq, hash, compact range) after our last append
@@ -284,7 +290,7 @@ class Ledger:
     def _ensure_schema(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _split_sql(_SCHEMA):
+            for statement in SCHEMA_STATEMENTS:
                 self.conn.execute(statement)
             meta = dict(self.conn.execute("SELECT key, value FROM ledger_meta"))
             if "ledger_id" not in meta:
@@ -381,11 +387,11 @@ class Ledger:
                 nodes.extend(merkle_store.stored(tree.append(leaf_hash(canonical))))
                 seqs.append(seq)
                 if len(rows) >= 5000:
-                    conn.executemany(_INSERT_SQL, rows)
+                    conn.executemany(INSERT_SQL, rows)
                     conn.executemany(merkle_store.INSERT_NODE_SQL, nodes)
                     rows, nodes = [], []
             if rows:
-                conn.executemany(_INSERT_SQL, rows)
+                conn.executemany(INSERT_SQL, rows)
                 conn.executemany(merkle_store.INSERT_NODE_SQL, nodes)
             if within is not None:
                 within(conn, seqs)
@@ -518,3 +524,6 @@ def _split_sql(script: str) -> list[str]:
             statements.append(text)
             current = []
     return statements
+
+
+SCHEMA_STATEMENTS = tuple(_split_sql(_SCHEMA))
