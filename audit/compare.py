@@ -149,42 +149,57 @@ class Comparison:
 
 def accumulate(transitions: Iterable[Transition], from_framework: str, to_framework: str) -> Comparison:
     """Fold transitions into counters (constant memory: no list of cases is kept)."""
-    cells: Counter[tuple[str, str]] = Counter()
-    reasons: Counter[tuple[str, str]] = Counter()
-    bands: Counter[tuple[str, str]] = Counter()
-    i1: Counter[tuple[str, str]] = Counter()
-    total = 0
-    synthetic = True
+    counts = Counts()
     for t in transitions:
-        total += 1
-        synthetic = synthetic and t.synthetic
-        cells[(t.municipality, t.cell)] += 1
+        counts.total += 1
+        counts.synthetic = counts.synthetic and t.synthetic
+        counts.cells[(t.municipality, t.cell)] += 1
         if t.causes:
-            reasons[(t.cell, cause_key(t.causes))] += 1
+            counts.reasons[(t.cell, cause_key(t.causes))] += 1
         if t.cap_band is not None:
-            bands[(t.municipality, t.cap_band)] += 1
+            counts.bands[(t.municipality, t.cap_band)] += 1
         if t.i1:
-            i1[(t.municipality, t.cell)] += 1
-    municipalities = sorted({m for m, _ in cells})
-    by_municipality = {m: {c: cells[(m, c)] for c in CELLS} for m in municipalities}
-    bands_by_municipality = {m: {b: bands[(m, b)] for b in BANDS} for m in municipalities}
-    reason_keys = sorted({k for _, k in reasons})
-    return Comparison(
-        from_framework=from_framework,
-        to_framework=to_framework,
-        cases=total,
-        cells={c: sum(row[c] for row in by_municipality.values()) for c in CELLS},
-        by_municipality=by_municipality,
-        reasons={
-            cell: {k: reasons[(cell, k)] for k in reason_keys if reasons[(cell, k)]} for cell in CHANGES
-        },
-        cap_bands={b: sum(row[b] for row in bands_by_municipality.values()) for b in BANDS},
-        cap_bands_by_municipality=bands_by_municipality,
-        i1_cases=sum(i1.values()),
-        i1_by_municipality={m: sum(i1[(m, c)] for c in CELLS) for m in municipalities},
-        i1_by_cell={c: sum(i1[(m, c)] for m in municipalities) for c in CELLS},
-        synthetic=synthetic and total > 0,
-    )
+            counts.i1[(t.municipality, t.cell)] += 1
+    return counts.comparison(from_framework, to_framework)
+
+
+@attrs.define
+class Counts:
+    """The counters a comparison is built from; `audit.bulk_compare` fills the same ones in bulk.
+
+    `cells` and `i1` count by (municipality, cell), `bands` by (municipality, band) and
+    `reasons` by (cell, cause key); only keys with a count are present.
+    """
+
+    total: int = 0
+    synthetic: bool = True
+    cells: Counter = attrs.field(factory=Counter)
+    reasons: Counter = attrs.field(factory=Counter)
+    bands: Counter = attrs.field(factory=Counter)
+    i1: Counter = attrs.field(factory=Counter)
+
+    def comparison(self, from_framework: str, to_framework: str) -> Comparison:
+        cells, reasons, bands, i1, total = self.cells, self.reasons, self.bands, self.i1, self.total
+        municipalities = sorted({m for m, _ in cells})
+        by_municipality = {m: {c: cells[(m, c)] for c in CELLS} for m in municipalities}
+        bands_by_municipality = {m: {b: bands[(m, b)] for b in BANDS} for m in municipalities}
+        reason_keys = sorted({k for _, k in reasons})
+        return Comparison(
+            from_framework=from_framework,
+            to_framework=to_framework,
+            cases=total,
+            cells={c: sum(row[c] for row in by_municipality.values()) for c in CELLS},
+            by_municipality=by_municipality,
+            reasons={
+                cell: {k: reasons[(cell, k)] for k in reason_keys if reasons[(cell, k)]} for cell in CHANGES
+            },
+            cap_bands={b: sum(row[b] for row in bands_by_municipality.values()) for b in BANDS},
+            cap_bands_by_municipality=bands_by_municipality,
+            i1_cases=sum(i1.values()),
+            i1_by_municipality={m: sum(i1[(m, c)] for c in CELLS) for m in municipalities},
+            i1_by_cell={c: sum(i1[(m, c)] for m in municipalities) for c in CELLS},
+            synthetic=self.synthetic and total > 0,
+        )
 
 
 def transitions_of(
@@ -205,7 +220,23 @@ def transitions_of(
 
 
 def compare_ledger(conn: sqlite3.Connection, before: Framework, after: Framework, progress=None) -> Comparison:
-    """The comparison over the latest record of every case in the ledger, streamed."""
+    """The comparison over the latest record of every case in the ledger, streamed.
+
+    It runs in bulk (`audit.bulk_compare`: typed columns, vectorised evaluation) when
+    both frameworks have a vectorised form and every latest record's facts can be
+    read from its typed columns; otherwise case by case (`compare_cases`). Both give
+    the same `Comparison` (`tests/test_bulk_compare.py`).
+    """
+    from .bulk_compare import NotInBulk, compare_in_bulk
+
+    try:
+        return compare_in_bulk(conn, before, after, progress)
+    except NotInBulk:
+        return compare_cases(conn, before, after, progress)
+
+
+def compare_cases(conn: sqlite3.Connection, before: Framework, after: Framework, progress=None) -> Comparison:
+    """The comparison case by case: each latest record's inputs parsed and decided under both frameworks."""
     rows = latest_inputs(conn)
     if progress is not None:
         rows = _tap(rows, progress)

@@ -16,6 +16,7 @@ from .. import compare as comparing
 from .. import replay as replaying
 from .. import scan
 from ..analysis_wording import describe_counterfactual_en, describe_event_counterfactual_en
+from ..bulk_replay import replay_ledger
 from ..errors import BadInput
 from ..ledger import Ledger
 
@@ -150,8 +151,7 @@ def replay(db_path, seq, case_id, all_records, other_id, as_json, html_out):
     if all_records:
         with _progress("replaying", lambda: scan.record_count(conn)) as progress:
             summary = replaying.summarise(
-                _emit_replay(replaying.replay_all(_tapped(scan.all_records(conn), progress), installed, other), as_json),
-                other.id if other else None,
+                _emit_replay(replay_ledger(conn, installed, other, progress), as_json), other.id if other else None
             )
         _finish_replay(summary, as_json)
         ledger.close()
@@ -191,12 +191,6 @@ def _replay_html(conn, focus: scan.StoredRecord, other, installed: replaying.Ins
     result = next(res for r, res in history if r.seq == focus.seq)
     found = installed.get(focus.framework)
     return replay_report(result, focus, history, found[0] if found else None, other, scan.head(conn))
-
-
-def _tapped(records, progress):
-    for record in records:
-        progress(1)
-        yield record
 
 
 def _emit_replay(results, as_json: bool):

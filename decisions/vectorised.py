@@ -1,0 +1,488 @@
+"""Evaluate a framework over many cases at once, on NumPy columns (issue #8).
+
+The per-case evaluator (`decisions.evaluate.decide` with the criterion, cap and
+transitional classes of `decisions.frameworks`) is the reference; this module
+is a second implementation of the same rules for bulk comparison and replay.
+It derives everything from the `Framework` object: it dispatches on the exact
+class of each component and reads its `Parameter`s, so a changed parameter
+changes the result here as it does there. A component class it does not know
+raises `Unsupported`, and so does a parameter of a type it cannot represent
+exactly; callers then fall back to the per-case path.
+
+It also refuses (`Unsupported`) when the source of the per-case logic it mirrors
+has changed since it was written (`MIRRORED_LOGIC`): a rule changed there but
+not here must not give silently different answers. `tests/test_vectorised.py`
+proves, with hypothesis and the golden corpus, that a rebuilt `Decision` equals
+`evaluate` on every field.
+
+Cases are columns (`Columns`): amounts in cents (int64), booleans, dates as
+proleptic Gregorian ordinals (`date.toordinal`, `NO_DATE` when absent), the PGV
+event count. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import Decimal
+
+import attrs
+import numpy as np
+
+from . import amounts, frameworks, inputs
+from .evaluate import ELIGIBLE, NOT_ELIGIBLE, Decision, decide
+from .fingerprint import normalised_source
+from .frameworks import (
+    CriterionResult,
+    DamageThreshold,
+    Framework,
+    KernArea,
+    PilotArea,
+    PilotCap,
+    TechnicalCause,
+    TransitionalRule,
+    UnsettledDamage,
+    WozCap,
+)
+from .inputs import PILOT_START, CaseInputs
+
+NO_DATE = 0  # ordinal of an absent date (real dates have ordinals >= 1)
+NO_AMOUNT = -1  # cents of an absent maximum: not eligible, or no maximum (rijksmonument)
+
+BASES = (None, "regular", "transitional")
+CAP_BASES = (None, "pilot_standard", "woz", "statutory_max", "rijksmonument")
+_REGULAR, _TRANSITIONAL = 1, 2
+_PILOT_STANDARD, _WOZ, _STATUTORY_MAX, _RIJKSMONUMENT = 1, 2, 3, 4
+AREA = "area"
+I1 = "I-1"
+
+# The per-case logic this module mirrors. When its source changes (tokenised as in the
+# framework fingerprint, so comments and layout do not count), `compile_framework` refuses
+# until the differential tests pass again and this digest is updated (`mirrored_logic_digest()`).
+MIRRORED_LOGIC = "sha256:5179373aaec2a01da51a24f7fa6125d493ae7e076958a1dea27dc0d7e7d8036a"
+
+
+class Unsupported(Exception):
+    """The framework has a component (or a parameter) this module cannot evaluate exactly."""
+
+
+def _mirrored() -> tuple:
+    return (
+        decide, PilotArea, KernArea, TechnicalCause, DamageThreshold, UnsettledDamage, PilotCap, WozCap,
+        TransitionalRule, CriterionResult, frameworks.Cap, frameworks._bool, amounts.format_amount,
+        amounts.check_amount, inputs._check_consistency,
+    )
+
+
+@functools.cache
+def mirrored_logic_digest() -> str:
+    """SHA-256 over the normalised source of the per-case logic that this module mirrors."""
+    text = "\n".join(normalised_source(obj) for obj in _mirrored())
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- columns ------------------------------------------------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class Columns:
+    """The facts of n cases, one array per fact (what a criterion, cap or transitional rule reads)."""
+
+    technical_cause: np.ndarray  # bool
+    recognised_cents: np.ndarray  # int64
+    unsettled_cents: np.ndarray  # int64
+    structural_cents: np.ndarray  # int64
+    woz_cents: np.ndarray  # int64
+    rijksmonument: np.ndarray  # bool
+    pgv_events: np.ndarray  # int64
+    in_pilot_area: np.ndarray  # bool
+    in_reinforcement_area: np.ndarray  # bool
+    assessed_on: np.ndarray  # int64 ordinal
+    dossier_since: np.ndarray  # int64 ordinal, NO_DATE when there is no dossier
+    has_estimated_cost: np.ndarray  # bool
+    estimated_cost_cents: np.ndarray  # int64, 0 when unknown
+
+    def __len__(self) -> int:
+        return len(self.technical_cause)
+
+    def take(self, index: np.ndarray) -> Columns:
+        """The cases at `index` (a boolean mask or positions)."""
+        return Columns(**{a.name: getattr(self, a.name)[index] for a in attrs.fields(Columns)})
+
+    @classmethod
+    def from_cases(cls, cases: Iterable[CaseInputs]) -> Columns:
+        """Columns of parsed cases (for tests and small batches)."""
+        cases = list(cases)
+
+        def cents(values) -> np.ndarray:
+            return np.array([int(v * 100) for v in values], dtype=np.int64)
+
+        def flags(values) -> np.ndarray:
+            return np.array(list(values), dtype=bool)
+
+        return cls(
+            technical_cause=flags(c.technical_cause for c in cases),
+            recognised_cents=cents(c.recognised_damage_eur for c in cases),
+            unsettled_cents=cents(c.unsettled_damage_eur for c in cases),
+            structural_cents=cents(c.structural_damage_eur for c in cases),
+            woz_cents=cents(c.woz_value_eur for c in cases),
+            rijksmonument=flags(c.rijksmonument for c in cases),
+            pgv_events=np.array([c.pgv_5mms_events for c in cases], dtype=np.int64),
+            in_pilot_area=flags(c.in_pilot_area for c in cases),
+            in_reinforcement_area=flags(c.in_reinforcement_area for c in cases),
+            assessed_on=np.array([c.assessed_on.toordinal() for c in cases], dtype=np.int64),
+            dossier_since=np.array(
+                [NO_DATE if c.existing_dossier_since is None else c.existing_dossier_since.toordinal() for c in cases],
+                dtype=np.int64,
+            ),
+            has_estimated_cost=flags(c.estimated_cost_eur is not None for c in cases),
+            estimated_cost_cents=cents(
+                Decimal(0) if c.estimated_cost_eur is None else c.estimated_cost_eur for c in cases
+            ),
+        )
+
+
+def inconsistent(columns: Columns) -> np.ndarray:
+    """Cases whose facts break a rule of `decisions.inputs` that the columns can show.
+
+    Negative amounts or counts, unsettled or ≥D3 damage above the recognised damage, a
+    dossier opened after `assessed_on` or before the pilot started. A caller that finds
+    any falls back to the per-case path, which names the field and the rule.
+    """
+    bad = columns.assessed_on < 1
+    for amount in (columns.recognised_cents, columns.unsettled_cents, columns.structural_cents, columns.woz_cents):
+        bad |= amount < 0
+    bad |= columns.has_estimated_cost & (columns.estimated_cost_cents < 0)
+    bad |= columns.pgv_events < 0
+    bad |= columns.unsettled_cents > columns.recognised_cents
+    bad |= columns.structural_cents > columns.recognised_cents
+    has_dossier = columns.dossier_since != NO_DATE
+    bad |= has_dossier & (
+        (columns.dossier_since > columns.assessed_on) | (columns.dossier_since < PILOT_START.toordinal())
+    )
+    return bad
+
+
+# --- per-case text ------------------------------------------------------------------------------
+
+
+def cents_text(cents: int) -> str:
+    """`format_amount` of an amount in cents: two decimals, no exponent."""
+    sign = "-" if cents < 0 else ""
+    whole, cent = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{cent:02d}"
+
+
+@attrs.frozen(eq=False)
+class Observed:
+    """The `observed` text of one criterion for every case, formatted only when asked.
+
+    `kind` is `label` (`values` index into `labels`), `amount` (cents) or `count`.
+    """
+
+    kind: str
+    values: np.ndarray
+    labels: tuple[str, ...] = ()
+
+    def text(self, i: int) -> str:
+        value = int(self.values[i])
+        if self.kind == "label":
+            return self.labels[value]
+        return cents_text(value) if self.kind == "amount" else str(value)
+
+    def texts(self) -> list[str]:
+        values = self.values.tolist()
+        if self.kind == "label":
+            labels = self.labels
+            return [labels[v] for v in values]
+        if self.kind == "count":
+            return [str(v) for v in values]
+        if self.values.size and self.values.min() < 0:
+            return [cents_text(v) for v in values]
+        return [f"{v // 100}.{v % 100:02d}" for v in values]
+
+
+# --- compiling a framework ----------------------------------------------------------------------
+
+
+Check = Callable[[Columns], tuple[np.ndarray, Observed]]
+
+
+@attrs.frozen(eq=False)
+class CompiledCriterion:
+    """One criterion: its fixed texts and a check over columns."""
+
+    code: str
+    required: str
+    basis: str
+    check: Check
+
+
+@attrs.frozen(eq=False)
+class CompiledCap:
+    """A cap rule over columns: (max_amount_cents, cap_basis code, discretionary_exceedance)."""
+
+    apply: Callable[[Columns], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+@attrs.frozen(eq=False)
+class Compiled:
+    """A framework ready for `evaluate_columns`."""
+
+    framework: Framework
+    criteria: tuple[CompiledCriterion, ...]
+    cap: CompiledCap
+    transitional_before: int | None  # ordinal of `dossier_opened_before`, or None without a transitional rule
+    interpretations: tuple[str, ...]  # the framework's own, without I-1
+    referral_routes: tuple[str, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.criteria)
+
+
+def _bool_labels(values: np.ndarray) -> Observed:
+    return Observed("label", values.astype(np.int8), ("false", "true"))
+
+
+def _cents_of(value: object, what: str) -> int:
+    if type(value) is not Decimal or not value.is_finite() or value != value.quantize(amounts.CENT):
+        raise Unsupported(f"{what} must be a Decimal amount with at most two decimals (got {value!r})")
+    return int(value * 100)
+
+
+_AMOUNT_COLUMNS = {
+    "recognised_damage_eur": "recognised_cents",
+    "unsettled_damage_eur": "unsettled_cents",
+    "structural_damage_eur": "structural_cents",
+    "woz_value_eur": "woz_cents",
+}
+
+
+def _pilot_area(criterion: PilotArea) -> CompiledCriterion:
+    if criterion.include_reinforcement_area:
+        labels = tuple(
+            f"in_pilot_area={p}, in_reinforcement_area={r}" for p in ("false", "true") for r in ("false", "true")
+        )
+
+        def check(c: Columns):
+            index = c.in_pilot_area.astype(np.int8) * 2 + c.in_reinforcement_area.astype(np.int8)
+            return c.in_pilot_area | c.in_reinforcement_area, Observed("label", index, labels)
+
+        required = "in_pilot_area=true or in_reinforcement_area=true"
+    else:
+
+        def check(c: Columns):
+            return c.in_pilot_area.copy(), Observed(
+                "label", c.in_pilot_area.astype(np.int8), ("in_pilot_area=false", "in_pilot_area=true")
+            )
+
+        required = "in_pilot_area=true"
+    return CompiledCriterion(criterion.code, required, criterion.basis, check)
+
+
+def _kern_area(criterion: KernArea) -> CompiledCriterion:
+    minimum = criterion.min_events.value
+    if type(minimum) is not int:
+        raise Unsupported(f"KernArea.min_events must be an int (got {minimum!r})")
+
+    def check(c: Columns):
+        return c.pgv_events >= minimum, Observed("count", c.pgv_events)
+
+    return CompiledCriterion(criterion.code, f">= {minimum}", criterion.basis, check)
+
+
+def _technical_cause(criterion: TechnicalCause) -> CompiledCriterion:
+    def check(c: Columns):
+        return c.technical_cause.copy(), _bool_labels(c.technical_cause)
+
+    return CompiledCriterion(criterion.code, "true", criterion.basis, check)
+
+
+def _damage_threshold(criterion: DamageThreshold) -> CompiledCriterion:
+    column = _AMOUNT_COLUMNS.get(criterion.fact)
+    if column is None:
+        raise Unsupported(f"DamageThreshold on {criterion.fact!r} has no vectorised column")
+    minimum = _cents_of(criterion.minimum.value, "DamageThreshold.minimum")
+
+    def check(c: Columns):
+        amount = getattr(c, column)
+        return amount >= minimum, Observed("amount", amount)
+
+    return CompiledCriterion(
+        criterion.code, f">= {amounts.format_amount(criterion.minimum.value)}", criterion.basis, check
+    )
+
+
+def _unsettled_damage(criterion: UnsettledDamage) -> CompiledCriterion:
+    def check(c: Columns):
+        return c.unsettled_cents > 0, Observed("amount", c.unsettled_cents)
+
+    return CompiledCriterion(criterion.code, "> 0.00", criterion.basis, check)
+
+
+_CRITERIA = {
+    PilotArea: _pilot_area,
+    KernArea: _kern_area,
+    TechnicalCause: _technical_cause,
+    DamageThreshold: _damage_threshold,
+    UnsettledDamage: _unsettled_damage,
+}
+
+
+def _pilot_cap(rule: PilotCap) -> CompiledCap:
+    limit = _cents_of(rule.standard_max.value, "PilotCap.standard_max")
+
+    def apply(c: Columns):
+        n = len(c)
+        exceeds = c.has_estimated_cost & (c.estimated_cost_cents > limit)
+        return np.full(n, limit, dtype=np.int64), np.full(n, _PILOT_STANDARD, dtype=np.int8), exceeds
+
+    return CompiledCap(apply)
+
+
+def _woz_cap(rule: WozCap) -> CompiledCap:
+    limit = _cents_of(rule.statutory_max.value, "WozCap.statutory_max")
+
+    def apply(c: Columns):
+        above = c.woz_cents > limit
+        amount = np.where(above, limit, c.woz_cents)
+        basis = np.where(above, _STATUTORY_MAX, _WOZ).astype(np.int8)
+        amount[c.rijksmonument] = NO_AMOUNT
+        basis[c.rijksmonument] = _RIJKSMONUMENT
+        return amount, basis, np.zeros(len(c), dtype=bool)
+
+    return CompiledCap(apply)
+
+
+_CAPS = {PilotCap: _pilot_cap, WozCap: _woz_cap}
+
+
+def _compile_part(table: dict, part: object) -> object:
+    build = table.get(type(part))
+    if build is None:
+        raise Unsupported(f"no vectorised form of {type(part).__name__}")
+    return build(part)
+
+
+@functools.lru_cache(maxsize=64)
+def compile_framework(framework: Framework) -> Compiled:
+    """The vectorised form of a framework; raises `Unsupported` when it has none."""
+    if mirrored_logic_digest() != MIRRORED_LOGIC:
+        raise Unsupported(
+            "the per-case decision logic changed since the vectorised path was written"
+            f" ({mirrored_logic_digest()} != {MIRRORED_LOGIC})"
+        )
+    transitional = framework.transitional
+    before = None
+    if transitional is not None:
+        if type(transitional) is not TransitionalRule:
+            raise Unsupported(f"no vectorised form of {type(transitional).__name__}")
+        value = transitional.dossier_opened_before.value
+        if type(value) is not date:
+            raise Unsupported(f"TransitionalRule.dossier_opened_before must be a date (got {value!r})")
+        before = value.toordinal()
+    return Compiled(
+        framework=framework,
+        criteria=tuple(_compile_part(_CRITERIA, c) for c in framework.criteria),
+        cap=_compile_part(_CAPS, framework.cap_rule),
+        transitional_before=before,
+        interpretations=tuple(i.id for i in framework.interpretations if i.id != I1),
+        referral_routes=tuple(framework.referral_routes),
+    )
+
+
+def supports(framework: Framework) -> bool:
+    """Whether `compile_framework` can evaluate this framework."""
+    try:
+        compile_framework(framework)
+    except Unsupported:
+        return False
+    return True
+
+
+# --- evaluating ---------------------------------------------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class VectorDecisions:
+    """The decisions of n cases under one framework: every field of `Decision`, as arrays."""
+
+    compiled: Compiled
+    passed: np.ndarray  # (n, criteria) bool
+    observed: tuple[Observed, ...]  # per criterion
+    eligible: np.ndarray  # bool
+    basis: np.ndarray  # int8 index into BASES
+    max_amount_cents: np.ndarray  # int64, NO_AMOUNT for none
+    cap_basis: np.ndarray  # int8 index into CAP_BASES
+    discretionary_exceedance: np.ndarray  # bool
+    referred: np.ndarray  # bool: referral_routes are the framework's routes
+    i1: np.ndarray  # bool: I-1 is the first interpretation
+
+    def __len__(self) -> int:
+        return len(self.eligible)
+
+    def interpretations(self, i: int) -> tuple[str, ...]:
+        own = self.compiled.interpretations
+        return (I1, *own) if self.i1[i] else own
+
+    def referral_routes(self, i: int) -> tuple[str, ...]:
+        return self.compiled.referral_routes if self.referred[i] else ()
+
+    def decision(self, i: int, fingerprint: str) -> Decision:
+        """The `Decision` of case i, field for field as `decide` builds it."""
+        compiled = self.compiled
+        results = tuple(
+            CriterionResult(c.code, bool(self.passed[i, j]), self.observed[j].text(i), c.required, c.basis)
+            for j, c in enumerate(compiled.criteria)
+        )
+        cents = int(self.max_amount_cents[i])
+        return Decision(
+            compiled.framework.id,
+            fingerprint,
+            ELIGIBLE if self.eligible[i] else NOT_ELIGIBLE,
+            BASES[self.basis[i]],
+            results,
+            None if cents == NO_AMOUNT else Decimal(cents_text(cents)),
+            CAP_BASES[self.cap_basis[i]],
+            bool(self.discretionary_exceedance[i]),
+            self.referral_routes(i),
+            self.interpretations(i),
+        )
+
+
+def evaluate_columns(compiled: Compiled, columns: Columns) -> VectorDecisions:
+    """Decide every case of the columns under the compiled framework (see `decisions.evaluate.decide`)."""
+    n = len(columns)
+    k = len(compiled.criteria)
+    passed = np.ones((n, k), dtype=bool)
+    observed = []
+    for j, criterion in enumerate(compiled.criteria):
+        ok, seen = criterion.check(columns)
+        passed[:, j] = ok
+        observed.append(seen)
+    regular = passed.all(axis=1)
+
+    covers = np.zeros(n, dtype=bool)
+    if compiled.transitional_before is not None:
+        covers = (columns.dossier_since != NO_DATE) & (columns.dossier_since < compiled.transitional_before)
+    transitional = ~regular & covers & columns.in_pilot_area
+    eligible = regular | transitional
+    basis = np.where(regular, _REGULAR, np.where(transitional, _TRANSITIONAL, 0)).astype(np.int8)
+    i1 = ~eligible & covers
+
+    failed = ~passed
+    is_area = np.array([code == AREA for code in compiled.codes], dtype=bool)
+    referred = ~eligible & failed.any(axis=1) & ~failed[:, ~is_area].any(axis=1)
+    if not compiled.referral_routes:
+        referred = np.zeros(n, dtype=bool)
+
+    amount, cap_basis, exceeds = compiled.cap.apply(columns)
+    amount = np.where(eligible, amount, NO_AMOUNT)
+    cap_basis = np.where(eligible, cap_basis, 0).astype(np.int8)
+    exceeds = eligible & exceeds
+    return VectorDecisions(
+        compiled, passed, tuple(observed), eligible, basis, amount, cap_basis, exceeds, referred, i1
+    )

@@ -1,0 +1,133 @@
+"""Bulk comparison (`audit.bulk_compare`) gives the `Comparison` of the case-by-case path."""
+
+from __future__ import annotations
+
+import itertools
+
+import attrs
+import pytest
+from click.testing import CliRunner
+
+import audit.bulk_compare
+from analysis_ledger import build, open_fixed
+from attacker import connect as attacker_connect
+from audit.bulk_compare import NotInBulk, compare_in_bulk
+from audit.cli import main
+from audit.columns import TypedColumnMismatch
+from audit.compare import compare_cases, compare_ledger
+from audit.synth import generate_cases
+from decisions.errors import InvalidCase
+from decisions.frameworks import FRAMEWORKS, get_framework
+from decisions.inputs import parse_case
+from test_vectorised import AlwaysPasses, _with_parameters
+
+PAIRS = list(itertools.product(FRAMEWORKS, repeat=2))
+
+
+@pytest.fixture(scope="module")
+def synth_db(tmp_path_factory):
+    """Synthetic cases, some corrected under 2026 by a later record (the latest record counts)."""
+    path = tmp_path_factory.mktemp("bulk-compare") / "synth.db"
+    with open_fixed(path) as ledger:
+        seqs = ledger.append_many(parse_case(c) for c in generate_cases(3000, 13))
+        for seq in seqs[::41]:
+            record = ledger.get(seq)
+            corrected = attrs.evolve(record.inputs, in_pilot_area=not record.inputs.in_pilot_area)
+            ledger.append(corrected, "2026", kind="correction", supersedes=seq, actor="reviewer-02")
+    return path
+
+
+@pytest.mark.parametrize("before, after", PAIRS)
+def test_every_pair_of_frameworks_in_small_chunks(synth_db, monkeypatch, before, after):
+    monkeypatch.setattr(audit.bulk_compare, "CHUNK", 700)
+    old, new = get_framework(before), get_framework(after)
+    with open_fixed(synth_db) as ledger:
+        bulk = compare_in_bulk(ledger.conn, old, new)
+        exact = compare_cases(ledger.conn, old, new)
+    assert bulk == exact
+    assert bulk.cases == 3000
+
+
+def test_a_second_synthetic_population_and_the_fixed_ledger(tmp_path):
+    path = tmp_path / "other.db"
+    with open_fixed(path) as ledger:
+        ledger.append_many(parse_case(c) for c in generate_cases(2500, 21))
+    fixed = build(tmp_path / "fixed.db")
+    for db in (path, fixed):
+        with open_fixed(db) as ledger:
+            for before, after in (("pilot-2024", "2026"), ("2026", "pilot-2024")):
+                old, new = get_framework(before), get_framework(after)
+                assert compare_in_bulk(ledger.conn, old, new) == compare_cases(ledger.conn, old, new)
+
+
+def test_changed_parameters_are_compared_alike(synth_db):
+    new = _with_parameters(get_framework("2026"), events=3, cap=get_framework("2026").cap_rule.statutory_max.value / 2)
+    old = _with_parameters(get_framework("pilot-2024"), reinforcement=False)
+    with open_fixed(synth_db) as ledger:
+        bulk = compare_in_bulk(ledger.conn, old, new)
+        assert bulk == compare_cases(ledger.conn, old, new)
+        assert bulk != compare_cases(ledger.conn, get_framework("pilot-2024"), get_framework("2026"))
+
+
+def test_compare_ledger_runs_in_bulk_and_counts_progress(synth_db):
+    seen = []
+    with open_fixed(synth_db) as ledger:
+        comparison = compare_ledger(ledger.conn, get_framework("pilot-2024"), get_framework("2026"), seen.append)
+    assert sum(seen) == comparison.cases == 3000
+    assert len(seen) == 1  # one chunk: in bulk, not one call per case
+
+
+def test_a_framework_without_a_vectorised_form_is_compared_case_by_case(synth_db):
+    new = get_framework("2026")
+    odd = attrs.evolve(new, id="odd", criteria=(AlwaysPasses(), *new.criteria[1:]))
+    with open_fixed(synth_db) as ledger:
+        with pytest.raises(NotInBulk):
+            compare_in_bulk(ledger.conn, get_framework("pilot-2024"), odd)
+        assert compare_ledger(ledger.conn, get_framework("pilot-2024"), odd) == compare_cases(
+            ledger.conn, get_framework("pilot-2024"), odd
+        )
+
+
+def test_inputs_that_break_a_rule_are_left_to_the_case_by_case_path(tmp_path):
+    """The case-by-case path names the field; the bulk path does not decide such a case."""
+    path = tmp_path / "invalid.db"
+    with open_fixed(path) as ledger:
+        ledger.append_many(parse_case(c) for c in generate_cases(30, 4))
+    conn = attacker_connect(path)
+    conn.execute(
+        "UPDATE records SET unsettled_cents = recognised_cents + 1, inputs = json_set(inputs, '$.unsettled_damage_eur', "
+        "printf('%d.%02d', (recognised_cents + 1) / 100, (recognised_cents + 1) % 100)) WHERE seq = 9"
+    )
+    conn.close()
+    with open_fixed(path) as ledger:
+        with pytest.raises(NotInBulk):
+            compare_in_bulk(ledger.conn, get_framework("pilot-2024"), get_framework("2026"))
+        with pytest.raises(InvalidCase, match="unsettled_damage_eur"):
+            compare_ledger(ledger.conn, get_framework("pilot-2024"), get_framework("2026"))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "municipality = 'Groningen' || municipality",
+        "case_id = case_id || 'x'",
+        "woz_cents = woz_cents + 1",
+        "woz_cents = 'abc'",
+        "technical_cause = 1 - technical_cause",
+        "dossier_since = '2024-01-01'",
+        "estimated_cost_cents = 1",
+        "assessed_on = '2026-01-01'",
+    ],
+)
+def test_a_typed_column_that_disagrees_with_the_hashed_json_stops_the_comparison(tmp_path, change):
+    path = tmp_path / "typed.db"
+    with open_fixed(path) as ledger:
+        ledger.append_many(parse_case(c) for c in generate_cases(30, 4))
+    conn = attacker_connect(path)
+    conn.execute(f"UPDATE records SET {change} WHERE seq = 17")
+    conn.close()
+    with open_fixed(path) as ledger, pytest.raises(TypedColumnMismatch, match="record 17"):
+        compare_ledger(ledger.conn, get_framework("pilot-2024"), get_framework("2026"))
+    result = CliRunner().invoke(main, ["compare", "--db", str(path)])
+    assert result.exit_code == 1
+    assert "record 17: its typed columns do not match its hashed JSON" in result.output
