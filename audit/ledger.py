@@ -14,8 +14,11 @@ Signed tree heads live in the append-only ``checkpoints`` table
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
@@ -27,19 +30,17 @@ import attrs
 import cattrs
 import sqlite_utils
 
-from decisions.evaluate import Decision, decision_from_data, decision_to_data, evaluate
+from decisions.evaluate import Decision, decision_from_data, evaluate
 from decisions.frameworks import Framework
-from decisions.inputs import CaseInputs, case_to_data, parse_case
+from decisions.inputs import CaseInputs, parse_case
 
 from . import merkle_store
 from .canonical import (
     CANONICAL_VERSION,
     GENESIS_HASH,
-    canonical_json,
-    chain_hash,
-    record_bytes,
     utc_timestamp,
 )
+from .canonical_text import decision_text, inputs_text, record_text_bytes
 from .checkpoints import SCHEMA as CHECKPOINTS_SCHEMA
 from .checkpoints import Checkpoint
 from .errors import BadInput
@@ -49,6 +50,10 @@ KINDS = ("assessment", "objection_decision", "exception_decision", "correction")
 NEEDS_SUPERSEDES = ("objection_decision", "correction")
 SCHEMA_VERSION = 2  # 2: Merkle tree nodes and checkpoints
 BUSY_TIMEOUT_MS = 60_000
+BATCH_ROWS = 5000
+"""Rows per ``executemany`` while appending."""
+
+sha256 = hashlib.sha256
 
 
 def engine_version() -> str:
@@ -233,6 +238,32 @@ INSERT_SQL = (
 )
 
 
+def random_ids(block: int = 4096) -> Iterator[str]:
+    """Record ids: random (version 4) UUIDs as 32 hex digits, like ``uuid.uuid4().hex``, drawn in blocks."""
+    while True:
+        randomness = bytearray(os.urandom(16 * block))
+        for start in range(0, len(randomness), 16):
+            raw = randomness[start:start + 16]
+            raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+            raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+            yield raw.hex()
+
+
+class UtcClock:
+    """`audit.canonical.utc_timestamp()` of now (``2026-11-22T21:54:50.123456Z``), formatting each second once."""
+
+    def __init__(self):
+        self._second = -1
+        self._prefix = ""
+
+    def text(self) -> str:
+        second, micro = divmod(time.time_ns() // 1000, 1_000_000)
+        if second != self._second:
+            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
+            self._second = second
+        return f"{self._prefix}{micro:06d}Z"
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
     """A connection as every ledger writer uses it: autocommit (explicit BEGIN), WAL, ``synchronous=FULL``."""
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -253,6 +284,44 @@ class Entry:
     actor: str = "dh-audit"
 
 
+@attrs.frozen
+class PreparedEntry:
+    """An `Entry` already rendered: canonical inputs and decision text, and the typed columns.
+
+    `prepare(case, decision)` makes its first six fields. `dh-audit record` has
+    worker processes prepare entries (`audit.record_workers`), so that only the
+    chain, the tree and the inserts are left to the process that appends.
+    """
+
+    case_id: str
+    inputs: str
+    decision: str
+    framework: str
+    framework_fingerprint: str
+    typed: tuple
+    kind: str = "assessment"
+    supersedes: int | None = None
+    actor: str = "dh-audit"
+
+
+def prepare(case: CaseInputs, decision: Decision) -> tuple[str, str, str, str, str, tuple]:
+    """The fields of a `PreparedEntry` that come from the case and its decision."""
+    since = case.existing_dossier_since
+    typed = (
+        case.municipality, case.assessed_on.isoformat(), int(case.technical_cause),
+        _cents(case.recognised_damage_eur), _cents(case.unsettled_damage_eur),
+        _cents(case.structural_damage_eur), _cents(case.woz_value_eur), int(case.rijksmonument),
+        case.pgv_5mms_events, int(case.in_pilot_area), int(case.in_reinforcement_area),
+        None if since is None else since.isoformat(),
+        _cents(case.estimated_cost_eur),
+        decision.outcome, decision.basis, _cents(decision.max_amount_eur), decision.cap_basis,
+    )
+    return (
+        case.case_id, inputs_text(case), decision_text(decision), decision.framework,
+        decision.framework_fingerprint, typed,
+    )
+
+
 class Ledger:
     """An append-only decision ledger in one SQLite file."""
 
@@ -269,8 +338,9 @@ class Ledger:
         if not create and not self.path.exists():
             raise BadInput("db", f"no ledger at {self.path}")
         self._clock = clock
-        self._new_id = new_id or (lambda: uuid.uuid4().hex)
+        self._new_id = new_id or random_ids().__next__
         self._engine_version = engine or engine_version()
+        self._now = UtcClock().text
         conn = connect(self.path)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
@@ -357,7 +427,7 @@ class Ledger:
 
     def append_entries(
         self,
-        entries: Iterable[Entry],
+        entries: Iterable[Entry | PreparedEntry],
         *,
         within: Callable[[sqlite3.Connection, list[int]], None] | None = None,
     ) -> list[int]:
@@ -386,7 +456,7 @@ class Ledger:
                 rows.append(values)
                 nodes.extend(merkle_store.stored(tree.append(leaf_hash(canonical))))
                 seqs.append(seq)
-                if len(rows) >= 5000:
+                if len(rows) >= BATCH_ROWS:
                     conn.executemany(INSERT_SQL, rows)
                     conn.executemany(merkle_store.INSERT_NODE_SQL, nodes)
                     rows, nodes = [], []
@@ -402,39 +472,25 @@ class Ledger:
         self._tree = (seq, prev_hash, tree)
         return seqs
 
-    def _row(self, entry: Entry, seq: int, prev_hash: str) -> tuple[tuple, bytes]:
-        case, decision = entry.case, entry.decision
-        inputs = canonical_json(case_to_data(case))
-        decided = canonical_json(decision_to_data(decision))
+    def _row(self, entry: Entry | PreparedEntry, seq: int, prev_hash: str) -> tuple[tuple, bytes]:
+        if type(entry) is PreparedEntry:
+            case_id, inputs, decided, framework, fingerprint, typed = (
+                entry.case_id, entry.inputs, entry.decision, entry.framework, entry.framework_fingerprint,
+                entry.typed,
+            )
+        else:
+            case_id, inputs, decided, framework, fingerprint, typed = prepare(entry.case, entry.decision)
         record_id = self._new_id()
-        recorded_at = utc_timestamp(self._clock() if self._clock else None)
-        canonical = record_bytes(
-            seq=seq,
-            record_id=record_id,
-            case_id=case.case_id,
-            kind=entry.kind,
-            supersedes=entry.supersedes,
-            recorded_at=recorded_at,
-            framework=decision.framework,
-            framework_fingerprint=decision.framework_fingerprint,
-            engine_version=self._engine_version,
-            canonical_version=CANONICAL_VERSION,
-            inputs=inputs,
-            decision=decided,
-            actor=entry.actor,
-            prev_hash=prev_hash,
+        recorded_at = utc_timestamp(self._clock()) if self._clock else self._now()
+        engine = self._engine_version
+        canonical = record_text_bytes(
+            seq, record_id, case_id, entry.kind, entry.supersedes, recorded_at, framework, fingerprint, engine,
+            CANONICAL_VERSION, inputs, decided, entry.actor, prev_hash,
         )
         return (
-            seq, record_id, case.case_id, entry.kind, entry.supersedes, recorded_at, decision.framework,
-            decision.framework_fingerprint, self._engine_version, CANONICAL_VERSION, inputs, decided,
-            entry.actor, prev_hash, chain_hash(prev_hash, canonical),
-            case.municipality, case.assessed_on.isoformat(), int(case.technical_cause),
-            _cents(case.recognised_damage_eur), _cents(case.unsettled_damage_eur),
-            _cents(case.structural_damage_eur), _cents(case.woz_value_eur), int(case.rijksmonument),
-            case.pgv_5mms_events, int(case.in_pilot_area), int(case.in_reinforcement_area),
-            None if case.existing_dossier_since is None else case.existing_dossier_since.isoformat(),
-            _cents(case.estimated_cost_eur),
-            decision.outcome, decision.basis, _cents(decision.max_amount_eur), decision.cap_basis,
+            seq, record_id, case_id, entry.kind, entry.supersedes, recorded_at, framework, fingerprint, engine,
+            CANONICAL_VERSION, inputs, decided, entry.actor, prev_hash,
+            sha256(bytes.fromhex(prev_hash) + canonical).hexdigest(), *typed,
         ), canonical
 
     # --- reading --------------------------------------------------------------------------
@@ -494,7 +550,7 @@ class Ledger:
         return report
 
 
-def _check_entry(conn: sqlite3.Connection, entry: Entry, seq: int, pending: list) -> None:
+def _check_entry(conn: sqlite3.Connection, entry: Entry | PreparedEntry, seq: int, pending: list) -> None:
     if entry.kind not in KINDS:
         raise BadInput("kind", f"must be one of {', '.join(KINDS)} (got {entry.kind!r})")
     if not isinstance(entry.actor, str) or not entry.actor.strip():
@@ -508,10 +564,9 @@ def _check_entry(conn: sqlite3.Connection, entry: Entry, seq: int, pending: list
         row = next(((r[2],) for r in pending if r[0] == entry.supersedes), None)
     if row is None or entry.supersedes >= seq:
         raise BadInput("supersedes", f"no earlier record with seq {entry.supersedes}")
-    if row[0] != entry.case.case_id:
-        raise BadInput(
-            "supersedes", f"record {entry.supersedes} belongs to case {row[0]!r}, not {entry.case.case_id!r}"
-        )
+    case_id = entry.case_id if type(entry) is PreparedEntry else entry.case.case_id
+    if row[0] != case_id:
+        raise BadInput("supersedes", f"record {entry.supersedes} belongs to case {row[0]!r}, not {case_id!r}")
 
 
 def _split_sql(script: str) -> list[str]:

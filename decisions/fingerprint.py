@@ -62,9 +62,31 @@ def _component_classes(framework: Framework) -> list[type]:
     return [seen[name] for name in sorted(seen)]
 
 
-@functools.lru_cache(maxsize=64)
+_BY_IDENTITY: dict[tuple[int, tuple], tuple[Framework, str]] = {}
+_BY_IDENTITY_MAX = 64
+
+
 def framework_fingerprint(framework: Framework, logic: tuple = ()) -> str:
-    """`sha256:<hex>` over the framework's definition, its classes and the given logic functions."""
+    """`sha256:<hex>` over the framework's definition, its classes and the given logic functions.
+
+    Deciding a case asks for its framework's fingerprint every time, so the
+    answer is cached by the framework object's identity first (hashing a frozen
+    framework costs microseconds), then by equality. The cache keeps the object
+    alive, so an id is never reused while its entry exists.
+    """
+    key = (id(framework), logic)
+    hit = _BY_IDENTITY.get(key)
+    if hit is not None and hit[0] is framework:
+        return hit[1]
+    fingerprint = _fingerprint(framework, logic)
+    if len(_BY_IDENTITY) >= _BY_IDENTITY_MAX:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[key] = (framework, fingerprint)
+    return fingerprint
+
+
+@functools.lru_cache(maxsize=64)
+def _fingerprint(framework: Framework, logic: tuple) -> str:
     from . import evaluate as evaluation  # the decision logic itself is part of every framework
 
     code = [normalised_source(cls) for cls in _component_classes(framework)]

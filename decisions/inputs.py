@@ -27,6 +27,7 @@ PGV_THRESHOLD_MM_S = Decimal("5.0")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _DECIMAL_TEXT = re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$")
 _ADDRESS_ID = re.compile(r"^[0-9]{16}$")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f]")
 
 
 def _as_field_error(validator):
@@ -46,7 +47,7 @@ def _check_text(value: object) -> None:
         raise ValueError(f"must be a string, got {type(value).__name__}")
     if not value.strip():
         raise ValueError("must not be empty")
-    if any(ord(c) < 32 for c in value):
+    if _CONTROL_CHARACTER.search(value):
         raise ValueError("must not contain control characters")
 
 

@@ -9,10 +9,13 @@ import click
 
 from decisions.errors import InvalidCase
 from decisions.evaluate import evaluate, resolve_framework
-from decisions.inputs import load_case
+from decisions.fast_inputs import load_case_fast
 
 from ..errors import BadInput
 from ..ledger import Entry, Head, Ledger
+from ..record_workers import Workers, default_jobs
+
+WORKERS_FROM_BYTES = 4 << 20
 
 
 def open_ledger(path: str, create: bool = False) -> Ledger:
@@ -30,7 +33,7 @@ def _entries(stream, framework_id, actor, progress):
         if not line.strip():
             continue
         try:
-            case = load_case(line)
+            case = load_case_fast(line)
             decision = evaluate(case, resolve_framework(case, framework_id))
         except InvalidCase as exc:
             raise BadInput(f"line {number}: {exc.field}", exc.rule) from None
@@ -51,21 +54,30 @@ line number and field; nothing of the input is written, and the exit status is 2
 @click.option("--framework", "framework_id", metavar="ID", help="Decide every case under this framework.")
 @click.option("--actor", default="dh-audit", show_default=True, help="The acting reviewer's id.")
 @click.option("--json", "as_json", is_flag=True, help="Print the recorded seqs as JSON.")
-def record(db_path, cases_file, framework_id, actor, as_json):
+@click.option("--jobs", type=click.IntRange(min=0), metavar="N",
+              help="Worker processes that read and decide lines while this one appends (0: none). "
+                   "Default: one per extra core (at most 4) for a file of 4 MiB or more, else none.")
+def record(db_path, cases_file, framework_id, actor, as_json, jobs):
     """Evaluate each case (one JSON object per line) and append its decision.
 
     All lines are recorded in one transaction: all of them, or none.
     """
     ledger = open_ledger(db_path, create=True)
     size = _size(cases_file)
+    if jobs is None:
+        jobs = default_jobs() if size >= WORKERS_FROM_BYTES else 0
     show_bar = sys.stderr.isatty() and size
     with click.progressbar(length=size or 1, label="recording", file=sys.stderr) if show_bar else _NoBar() as bar:
-        seqs = ledger.append_entries(_entries(cases_file, framework_id, actor, bar.update))
+        if jobs:
+            with Workers(jobs) as workers:
+                seqs = ledger.append_entries(workers.entries(cases_file, framework_id, actor, bar.update))
+        else:
+            seqs = ledger.append_entries(_entries(cases_file, framework_id, actor, bar.update))
     if as_json:
         click.echo(json.dumps({"recorded": len(seqs), "seqs": seqs}))
     else:
-        for seq in seqs:
-            click.echo(seq)
+        if seqs:
+            click.echo("\n".join(map(str, seqs)))
         first, last = (seqs[0], seqs[-1]) if seqs else (None, None)
         click.echo(f"recorded {len(seqs)} decisions" + (f" (seq {first}–{last})" if seqs else ""), err=True)
     ledger.close()
