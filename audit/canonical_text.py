@@ -194,3 +194,43 @@ def record_text_bytes(
             engine_version=engine_version, canonical_version=canonical_version, inputs=inputs,
             decision=decision, actor=actor, prev_hash=prev_hash,
         )
+
+
+
+def record_bytes_from_stored(
+    seq, record_id, case_id, kind, supersedes, recorded_at, framework, framework_fingerprint, engine_version,
+    canonical_version, inputs: bytes, decision: bytes, actor, prev_hash,
+) -> bytes:
+    """`record_text_bytes` with `inputs` and `decision` given as their UTF-8 bytes, as SQLite stores them.
+
+    `verify` reads the two large fields as stored bytes (``CAST(... AS BLOB)``), so
+    they are neither decoded nor encoded again. Other values go to the reference.
+    """
+    if (type(seq) is int and type(canonical_version) is int and type(inputs) is bytes and type(decision) is bytes
+            and (supersedes is None or type(supersedes) is int)):
+        try:
+            head = "".join((
+                '{"actor":', _s(actor), ',"canonical_version":', _str(canonical_version), ',"case_id":', _s(case_id),
+                ',"decision":',
+            ))
+            middle = "".join((
+                ',"engine_version":', _s(engine_version), ',"framework":', _s(framework), ',"framework_fingerprint":',
+                _s(framework_fingerprint), ',"inputs":',
+            ))
+            tail = "".join((
+                ',"kind":', _s(kind), ',"prev_hash":', _s(prev_hash), ',"record_id":', _s(record_id),
+                ',"recorded_at":', _s(recorded_at), ',"seq":', _str(seq),
+                ',"supersedes":', "null" if supersedes is None else _str(supersedes), "}",
+            ))
+            return b"".join((head.encode("utf-8"), decision, middle.encode("utf-8"), inputs, tail.encode("utf-8")))
+        except _Unusual:
+            pass
+    return record_text_bytes(
+        seq, record_id, case_id, kind, supersedes, recorded_at, framework, framework_fingerprint, engine_version,
+        canonical_version, _text(inputs), _text(decision), actor, prev_hash,
+    )
+
+
+def _text(value):
+    """Stored bytes back to text (strictly UTF-8); any other value as it is."""
+    return value.decode("utf-8") if type(value) is bytes else value

@@ -24,7 +24,9 @@ import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from .canonical import CANONICAL_VERSION, GENESIS_HASH, record_bytes
+from .canonical import CANONICAL_VERSION, GENESIS_HASH
+from .canonical_text import record_bytes_from_stored
+from .errors import BadInput
 from .checkpoints import Checkpoint, CheckpointError, check_signature, stored_checkpoints
 from .merkle import EMPTY_ROOT, node_hash
 from .merkle_store import STORED_LEVEL
@@ -32,9 +34,13 @@ from .merkle_store import STORED_LEVEL
 if TYPE_CHECKING:
     from .ledger import Head, Ledger, VerifyReport
 
+# The hashed fields, in `record_text_bytes` order, then the stored hash. The two large JSON
+# fields are read as their stored UTF-8 bytes (neither decoded nor encoded again), with a flag
+# saying both really are text.
 _HASHED = (
     "seq, record_id, case_id, kind, supersedes, recorded_at, framework, framework_fingerprint, "
-    "engine_version, canonical_version, inputs, decision, actor, prev_hash, hash"
+    "engine_version, canonical_version, CAST(inputs AS BLOB), CAST(decision AS BLOB), actor, prev_hash, hash, "
+    "typeof(inputs) = 'text' AND typeof(decision) = 'text'"
 )
 
 
@@ -50,6 +56,8 @@ def verify_ledger(
     from .ledger import _TYPED_CHECKS
 
     conn = ledger.conn
+    if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":
+        raise BadInput("db", f"{ledger.path} is not UTF-8 encoded, as every dh-audit ledger is")
     conn.execute("BEGIN")
     try:
         last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
@@ -81,46 +89,51 @@ def _verify_pass(
     tree_problem: str | None = None
     frontier: list[bytes] = []  # the compact range: one perfect subtree per set bit of the count, largest first
 
+    prev_raw = bytes.fromhex(GENESIS_HASH)
     for row in conn.execute(f"SELECT {_HASHED} FROM records ORDER BY seq"):
-        seq = row[0]
+        (seq, record_id, case_id, kind, supersedes, recorded_at, framework, fingerprint, engine, version, inputs,
+         decision, actor, stored_prev, stored_hash, texts) = row
         if seq != expected_seq:
             first_bad = (expected_seq, f"record {expected_seq} is missing (the next stored record is {seq})")
             break
-        if row[13] != prev_hash:
+        if stored_prev != prev_hash:
             first_bad = (seq, "prev_hash does not match the hash of the record before it")
             break
-        if row[9] != CANONICAL_VERSION:
-            first_bad = (seq, f"unknown canonical-form version {row[9]!r}")
+        if version != CANONICAL_VERSION:
+            first_bad = (seq, f"unknown canonical-form version {version!r}")
             break
         try:
-            canonical = record_bytes(
-                seq=seq, record_id=row[1], case_id=row[2], kind=row[3], supersedes=row[4],
-                recorded_at=row[5], framework=row[6], framework_fingerprint=row[7], engine_version=row[8],
-                canonical_version=row[9], inputs=row[10], decision=row[11], actor=row[12], prev_hash=row[13],
+            if not texts:
+                raise TypeError("inputs and decision must be stored as text")
+            canonical = record_bytes_from_stored(
+                seq, record_id, case_id, kind, supersedes, recorded_at, framework, fingerprint, engine, version,
+                inputs, decision, actor, stored_prev,
             )
-            recomputed = sha256(bytes.fromhex(prev_hash) + canonical).hexdigest()
         except (TypeError, ValueError) as exc:
             first_bad = (seq, f"stored fields cannot be read back into canonical form ({exc})")
             break
-        if recomputed != row[14]:
+        digest = sha256(prev_raw + canonical).digest()
+        if digest.hex() != stored_hash:
             first_bad = (seq, "hash does not match the record's stored fields (the record was changed)")
             break
-        prev_hash, last_at = row[14], row[5]
+        prev_raw, prev_hash, last_at = digest, stored_hash, recorded_at
         expected_seq += 1
 
         # The Merkle tree (RFC 6962): append leaf seq - 1, merging one node per trailing 1-bit of its index.
         node = sha256(b"\x00" + canonical).digest()
-        index, level = seq - 1, 0
-        while index >> level & 1:
-            node = sha256(b"\x01" + frontier.pop() + node).digest()
-            level += 1
-            if level >= STORED_LEVEL:
-                stored = nodes.pop((level, index >> level), None)
-                if stored != node and tree_problem is None:
-                    what = "is missing" if stored is None else "does not match the records it covers"
-                    tree_problem = _node_problem(level, index >> level, what)
+        index = seq - 1
+        if index & 1:
+            level = 0
+            while index >> level & 1:
+                node = sha256(b"\x01" + frontier.pop() + node).digest()
+                level += 1
+                if level >= STORED_LEVEL:
+                    stored = nodes.pop((level, index >> level), None)
+                    if stored != node and tree_problem is None:
+                        what = "is missing" if stored is None else "does not match the records it covers"
+                        tree_problem = _node_problem(level, index >> level, what)
         frontier.append(node)
-        if seq in due:
+        if due and seq in due:
             found = _root_problem(due.pop(seq), _fold(frontier))
             checkpoint_problem = checkpoint_problem or found
 

@@ -153,14 +153,14 @@ class Bench:
 
     def compare(self) -> Result:
         self.ensure_ledger()
-        peer = importlib.util.find_spec("benchmarks.openfisca_peer") is not None
+        peer = all(importlib.util.find_spec(name) is not None for name in ("openfisca_core", "benchmarks.openfisca_peer"))
         operations, baselines = [], []
         for _ in range(self.repeat):
             if peer:
                 baselines.append(self.measure("compare baseline (peer)", _baseline("peer", self.ledger)))
             operations.append(self.measure("compare", [*self.cli, "compare", "--db", str(self.ledger), "--from",
                                                        "pilot-2024", "--to", "2026", "--json"]))
-        note = "" if peer else "peer not available: `benchmarks/openfisca_peer.py` (`run_peer`) is not there yet"
+        note = "" if peer else "peer not available (OpenFisca or `benchmarks/openfisca_peer.py` is not installed)"
         return Result(SPEC_BY_KEY["compare"], tuple(operations), tuple(baselines), note=note)
 
     def replay(self) -> Result:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.canonical import canonical_json, record_bytes
-from audit.canonical_text import decision_text, inputs_text, record_text_bytes
+from audit.canonical_text import decision_text, inputs_text, record_bytes_from_stored, record_text_bytes
 from audit.synth import generate_cases
 from conftest import case_data
 from decisions.evaluate import decision_to_data, evaluate
@@ -110,3 +110,32 @@ def test_record_text_bytes_of_other_types_is_record_bytes():
                   framework="2026", framework_fingerprint="sha256:0", engine_version="1", canonical_version=1,
                   inputs="{}", decision="{}", actor="a", prev_hash="0" * 64)
     assert record_text_bytes(*fields.values()) == record_bytes(**fields)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    seq=st.integers(1, 10**12), record_id=json_text, case_id=json_text, kind=json_text,
+    supersedes=st.one_of(st.none(), st.integers(1, 10**12)), recorded_at=json_text, framework=json_text,
+    fingerprint=json_text, engine=json_text, inputs=json_text, decision=json_text, actor=json_text,
+    prev_hash=json_text,
+)
+def test_record_bytes_from_stored_is_record_bytes(seq, record_id, case_id, kind, supersedes, recorded_at, framework,
+                                                  fingerprint, engine, inputs, decision, actor, prev_hash):
+    fields = dict(seq=seq, record_id=record_id, case_id=case_id, kind=kind, supersedes=supersedes,
+                  recorded_at=recorded_at, framework=framework, framework_fingerprint=fingerprint,
+                  engine_version=engine, canonical_version=1, inputs=inputs, decision=decision, actor=actor,
+                  prev_hash=prev_hash)
+    stored = [*fields.values()]
+    stored[10], stored[11] = inputs.encode("utf-8"), decision.encode("utf-8")
+    assert record_bytes_from_stored(*stored) == record_bytes(**fields)
+
+
+def test_record_bytes_from_stored_of_other_types_is_record_bytes():
+    fields = dict(seq=3, record_id=5, case_id="c", kind="assessment", supersedes=2.0, recorded_at="t",
+                  framework="2026", framework_fingerprint="sha256:0", engine_version="1", canonical_version=1,
+                  inputs="{}", decision='{"a":"é"}', actor=None, prev_hash="0" * 64)
+    stored = [*fields.values()]
+    stored[10], stored[11] = b"{}", '{"a":"é"}'.encode()
+    assert record_bytes_from_stored(*stored) == record_bytes(**fields)
+    with pytest.raises(UnicodeDecodeError):
+        record_bytes_from_stored(*stored[:10], b"\xff", *stored[11:])
