@@ -205,6 +205,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         help="Runs of each operation and baseline, interleaved; the fastest counts (default: 1).")
     parser.add_argument("--load-seconds", type=float, default=30.0,
                         help="Duration of the Datasette load (default: 30 s).")
+    parser.add_argument("--rerender", action="store_true",
+                        help=f"Measure nothing: write the report again from the figures of the last run in --dir "
+                             f"({report.SAVED}), with the current notes.")
     options = parser.parse_args(argv)
     options.only = [key.strip() for key in options.only.split(",") if key.strip()]
     unknown = [key for key in options.only if key not in KEYS]
@@ -217,6 +220,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     options = _parse(argv)
+    if options.rerender:
+        saved = options.dir / report.SAVED
+        if not saved.exists():
+            raise SystemExit(f"no figures saved in {saved}: run the benchmarks first")
+        options.out.write_text(report.render(**report.load(saved)), encoding="utf-8")
+        print(f"wrote {options.out} from {saved}", file=sys.stderr)
+        return 0
     command = "python -m benchmarks " + shlex.join(sys.argv[1:] if argv is None else argv)
     bench = Bench(options)
     started = datetime.now(timezone.utc)
@@ -224,11 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     bench.prepare_requests()
     results = [getattr(bench, key)() for key in KEYS if key in options.only]
     finished = datetime.now(timezone.utc)
-    text = report.render(
+    figures = dict(
         results=results, n=options.n, addresses=bench.addresses, command=command, started=started,
         finished=finished, machine=machine.describe(), load=(load_before, machine.load_average()),
         prepared=bench.prepared, load_seconds=options.load_seconds, repeat=options.repeat,
     )
+    report.save(figures, bench.dir / report.SAVED)
+    text = report.render(**figures)
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(text, encoding="utf-8")
     bench.say(f"wrote {options.out}")

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
+
+import cattrs
 
 from .load import CLIENTS
 from .measure import Run
 from .rows import GIB, RSS_TARGET, Result
 
 NOTES = Path(__file__).with_name("notes.md")
+SAVED = "figures.json"
+"""The figures of a run, kept in its working directory so that `--rerender` can write the report again."""
+
+_converter = cattrs.Converter()
+_converter.register_unstructure_hook(datetime, datetime.isoformat)
+_converter.register_structure_hook(datetime, lambda text, _: datetime.fromisoformat(text))
+
+
+def save(figures: dict, path: Path) -> None:
+    data = {key: _converter.unstructure(value) for key, value in figures.items()}
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def load(path: Path) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["results"] = _converter.structure(data["results"], list[Result])
+    data["started"], data["finished"] = (datetime.fromisoformat(data[key]) for key in ("started", "finished"))
+    data["load"] = tuple(data["load"])
+    return data
 
 DEFINITIONS = """\
 ## What each row measures
