@@ -1,20 +1,16 @@
-"""Compare two frameworks in bulk: typed columns, vectorised evaluation, NumPy counting (issue #8).
+"""Compare two frameworks in bulk: facts read with SQL, vectorised evaluation, NumPy counting (issue #8).
 
-The latest record of every case is read in chunks of typed columns with plain SQL
-(`audit.columns`), decided under both frameworks by `decisions.vectorised`, and
-counted with NumPy into the same counters as the case-by-case comparison
-(`audit.compare.Counts`), so the result is the same `Comparison`.
+The facts of the latest record of every case are read in chunks straight from
+the hashed JSON (`audit.facts`: SQLite extracts them, in worker threads), decided
+under both frameworks by `decisions.vectorised`, and counted with NumPy into the
+same counters as the case-by-case comparison (`audit.compare.Counts`), so the
+result is the same `Comparison`. The typed copies of the facts in the records
+table are not read, so nothing beyond the hashed JSON has to be trusted.
 
-The typed columns are copies of facts in the hashed JSON; only `verify` and this
-module's own check make them trustworthy. Beside the evaluation, a worker thread
-checks the typed columns of every row read against the hashed JSON (the
-expressions `verify` uses), and `compare_in_bulk` returns nothing before that check
-passed: a disagreement raises `audit.columns.TypedColumnMismatch`.
-
-`NotInBulk` means "use the case-by-case path": a framework without a vectorised
-form, or a latest record whose facts the columns cannot show as the per-case
-reader would read them (a flag that is not 0 or 1, a fact that breaks a validation
-rule). The case-by-case path then decides, or names the bad field.
+`NotInBulk` means "compare case by case": a framework without a vectorised form,
+or a latest record with a fact of another type or form than the ledger writes,
+or facts that break a validation rule. The case-by-case path then decides, or
+names the bad field.
 """
 
 from __future__ import annotations
@@ -35,7 +31,6 @@ from decisions.vectorised import (
     inconsistent,
 )
 
-from .columns import INPUT_COLUMNS, BesideChecker, check_latest, latest_chunks, raise_on_mismatch
 from .compare import (
     _50K,
     _125K,
@@ -56,9 +51,10 @@ from .compare import (
     Comparison,
     Counts,
 )
+from .facts import Unreadable, latest_facts
 
-CHECKED_COLUMNS = ("case_id", "municipality", *INPUT_COLUMNS)
-CHUNK = 50_000
+CHUNK = 50_000  # seqs per chunk
+
 
 _CELL = {cell: i for i, cell in enumerate(CELLS)}
 _BAND = {band: i for i, band in enumerate(BANDS)}
@@ -77,19 +73,15 @@ def compare_in_bulk(conn: sqlite3.Connection, before: Framework, after: Framewor
         raise NotInBulk(str(exc)) from None
     last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
     counter = _Counter(old, new)
-    with BesideChecker(conn) as checker:
-        checked = checker.submit(check_latest, CHECKED_COLUMNS, last)
-        try:
-            for chunk in latest_chunks(conn, last, SYNTHETIC_PREFIX, CHUNK):
-                if not chunk.readable.all() or inconsistent(chunk.columns).any():
-                    raise NotInBulk("a latest record has facts the typed columns cannot show")
-                counter.add(chunk.municipality, chunk.synthetic, chunk.columns)
-                if progress is not None:
-                    progress(len(chunk.municipality))
-        except (TypeError, ValueError, OverflowError):
-            raise_on_mismatch(checked.result())  # a typed column that is not a number: the check names it
-            raise
-        raise_on_mismatch(checked.result())
+    try:
+        for chunk in latest_facts(conn, last, SYNTHETIC_PREFIX, CHUNK):
+            if inconsistent(chunk.columns).any():
+                raise NotInBulk("a latest record has facts that break a validation rule")
+            counter.add(chunk.municipality, chunk.synthetic, chunk.columns)
+            if progress is not None:
+                progress(len(chunk))
+    except Unreadable as exc:
+        raise NotInBulk(str(exc)) from None
     return counter.counts.comparison(before.id, after.id)
 
 
@@ -102,7 +94,7 @@ class _Counter:
         self.names: dict[str, int] = {}
         self._causes = _Causes(before, after)
 
-    def add(self, municipality: list[str], synthetic: np.ndarray, columns) -> None:
+    def add(self, municipality: list[str], synthetic: bool, columns) -> None:
         names = self.names
         codes = np.array([names.setdefault(m, len(names)) for m in municipality], dtype=np.int64)
         old = evaluate_columns(self.before, columns)
@@ -111,7 +103,7 @@ class _Counter:
         labels = list(names)
         counts = self.counts
         counts.total += len(codes)
-        counts.synthetic = counts.synthetic and bool(synthetic.all())
+        counts.synthetic = counts.synthetic and synthetic
         _count_pairs(counts.cells, labels, CELLS, codes, cell)
         both = (cell == _CELL[STAYS_ELIGIBLE])
         _count_pairs(counts.bands, labels, BANDS, codes[both], _bands(old, new, both))

@@ -1,13 +1,16 @@
-"""Typed columns of ledger records as NumPy arrays, read in chunks with plain SQL (issue #8).
+"""Typed columns of ledger records as NumPy arrays, read in chunks with plain SQL (issue #8); bulk replay reads them.
 
 Each record keeps typed copies of its facts (`recognised_cents`, `pgv_events`, ...)
-beside the hashed JSON. Reading them costs a fraction of parsing the JSON, which
-is what makes bulk comparison and replay fast. They are only trustworthy because
-they are checked against the hashed JSON: `verify` checks every one, and the bulk
-paths that read them check the rows they read with the same SQL expressions
-(`audit.ledger._TYPED_CHECKS`, see `typed_mismatch`) and stop with
+beside the hashed JSON. Reading them costs a fraction of parsing the JSON. They
+are only trustworthy because they are checked against the hashed JSON: `verify`
+checks every one, and bulk replay checks the rows it reads with the same SQL
+expressions (`audit.ledger._TYPED_CHECKS`, see `typed_mismatch`) and stops with
 `TypedColumnMismatch` when one disagrees. The check runs on a second connection in
-a worker thread (SQLite releases the GIL), beside the evaluation.
+a worker thread (`BesideChecker`; SQLite releases the GIL for a whole statement),
+beside the evaluation, where replay's own work per record hides its cost.
+
+(Bulk comparison does almost no work per record, so there the check would cost
+more than the rest; it reads the facts from the hashed JSON instead, `audit.facts`.)
 
 Nothing here holds more than one chunk of rows.
 """
@@ -17,7 +20,7 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 
@@ -25,8 +28,6 @@ import attrs
 import numpy as np
 
 from decisions.vectorised import NO_DATE, Columns
-
-CHUNK = 50_000
 
 # The typed columns that hold the facts a framework reads (and `decisions.vectorised.inconsistent` checks).
 INPUT_COLUMNS = (
@@ -37,11 +38,6 @@ _INPUT_SQL = ", ".join(INPUT_COLUMNS)
 _FLAGS = ("technical_cause", "rijksmonument", "in_pilot_area", "in_reinforcement_area")
 _CENTS = ("recognised_cents", "unsettled_cents", "structural_cents", "woz_cents")
 
-# Latest record per case among the first `last` records (the bound keeps one snapshot across connections:
-# records are append-only, so seqs up to `last` read the same on any connection).
-_LATEST = "seq IN (SELECT MAX(seq) FROM records WHERE seq <= ? GROUP BY case_id)"
-# What `verify` checks besides `_TYPED_CHECKS`: the case id column against the hashed inputs.
-_CASE_ID_CHECK = "json_extract(inputs, '$.case_id')"
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -58,7 +54,7 @@ class TypedColumnMismatch(Exception):
 
 
 @functools.lru_cache(maxsize=65_536)
-def _ordinal(text: object) -> int:
+def ordinal(text: object) -> int:
     """Ordinal of an ISO date column; NO_DATE for NULL, -1 when it is not a date written YYYY-MM-DD."""
     if text is None:
         return NO_DATE
@@ -83,8 +79,8 @@ def columns_of(values: list[tuple]) -> tuple[Columns, np.ndarray]:
         ints = np.array(raw[name], dtype=np.int64)
         readable &= (ints == 0) | (ints == 1)
         flags[name] = ints == 1
-    assessed = np.array([_ordinal(v) for v in raw["assessed_on"]], dtype=np.int64)
-    dossier = np.array([_ordinal(v) for v in raw["dossier_since"]], dtype=np.int64)
+    assessed = np.array([ordinal(v) for v in raw["assessed_on"]], dtype=np.int64)
+    dossier = np.array([ordinal(v) for v in raw["dossier_since"]], dtype=np.int64)
     readable &= (assessed > 0) & (dossier >= 0)
     estimated = raw["estimated_cost_cents"]
     has_estimate = np.array([v is not None for v in estimated], dtype=bool)
@@ -98,30 +94,6 @@ def columns_of(values: list[tuple]) -> tuple[Columns, np.ndarray]:
         estimated_cost_cents=np.array([0 if v is None else v for v in estimated], dtype=np.int64),
     )
     return columns, readable
-
-
-@attrs.frozen(eq=False)
-class LatestChunk:
-    """The latest record of up to `CHUNK` cases: what a comparison reads."""
-
-    municipality: list[str]
-    synthetic: np.ndarray  # bool: the case id starts with the synthetic prefix
-    columns: Columns
-    readable: np.ndarray  # bool
-
-
-def latest_chunks(
-    conn: sqlite3.Connection, last: int, synthetic_prefix: str, size: int = CHUNK
-) -> Iterator[LatestChunk]:
-    """The typed facts of the latest record of every case among records 1..last, in seq order, in chunks."""
-    cursor = conn.execute(
-        f"SELECT municipality, substr(case_id, 1, ?) = ?, {_INPUT_SQL} FROM records WHERE {_LATEST} ORDER BY seq",
-        (len(synthetic_prefix), synthetic_prefix, last),
-    )
-    while rows := cursor.fetchmany(size):
-        values = list(zip(*rows))
-        columns, readable = columns_of(values[2:])
-        yield LatestChunk(list(values[0]), np.array(values[1], dtype=bool), columns, readable)
 
 
 @attrs.frozen(eq=False)
@@ -156,19 +128,13 @@ def record_chunk(conn: sqlite3.Connection, first: int, last: int) -> RecordChunk
 def _conditions(columns: tuple[str, ...]) -> str:
     from .ledger import _TYPED_CHECKS
 
-    checks = {**_TYPED_CHECKS, "case_id": _CASE_ID_CHECK}
-    return " OR ".join(f"{column} IS NOT {checks[column]}" for column in columns)
+    return " OR ".join(f"{column} IS NOT {_TYPED_CHECKS[column]}" for column in columns)
 
 
 def typed_mismatch(conn: sqlite3.Connection, columns: tuple[str, ...], where: str, params: tuple) -> int | None:
     """The first seq among the rows `where` selects whose typed `columns` disagree with the hashed JSON."""
     row = conn.execute(f"SELECT MIN(seq) FROM records WHERE ({where}) AND ({_conditions(columns)})", params).fetchone()
     return row[0]
-
-
-def check_latest(conn: sqlite3.Connection, columns: tuple[str, ...], last: int) -> int | None:
-    """`typed_mismatch` over the latest record of every case among records 1..last."""
-    return typed_mismatch(conn, columns, _LATEST, (last,))
 
 
 def check_range(conn: sqlite3.Connection, columns: tuple[str, ...], first: int, last: int) -> int | None:

@@ -238,9 +238,11 @@ def compare_ledger(conn: sqlite3.Connection, before: Framework, after: Framework
 def compare_cases(conn: sqlite3.Connection, before: Framework, after: Framework, progress=None) -> Comparison:
     """The comparison case by case: each latest record's inputs parsed and decided under both frameworks."""
     rows = latest_inputs(conn)
-    if progress is not None:
-        rows = _tap(rows, progress)
-    return accumulate(transitions_of(rows, before, after), before.id, after.id)
+    try:
+        tapped = rows if progress is None else _tap(rows, progress)
+        return accumulate(transitions_of(tapped, before, after), before.id, after.id)
+    finally:
+        rows.close()  # a case that does not parse leaves the cursor open otherwise
 
 
 def _tap(rows, progress):

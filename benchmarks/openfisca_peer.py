@@ -9,12 +9,12 @@ cut-off) are dated OpenFisca parameters. A framework is then the legislation on 
 date: `pilot-2024` is calculated for 2024-03, `2026` for 2026-01.
 
 `run_peer(ledger_path)` reads the same inputs from the same ledger file as
-`dh-audit compare` (the latest record of every case, typed columns with plain SQL
-into NumPy arrays, in chunks, with the same reader, `audit.columns.latest_chunks`),
-computes both frameworks' outcomes and maxima for every chunk with one OpenFisca
-simulation, and returns the counts of the four cells of the transition matrix.
-It does not produce the reasons per criterion, nor check the typed columns
-against the hashed JSON; `dh-audit compare` does both.
+`dh-audit compare` (the latest record of every case): the typed columns
+(`recognised_cents`, ...) with plain SQL into NumPy arrays, in chunks of 50,000
+cases. It computes both frameworks' outcomes and maxima for every chunk with one
+OpenFisca simulation, and returns the counts of the four cells of the transition
+matrix. It does not produce the reasons per criterion, and it takes the typed
+columns on trust; `dh-audit compare` reads the facts from the hashed JSON.
 
 Run it: `python -m benchmarks.openfisca_peer LEDGER` (prints the counts as JSON), or
 `python -m benchmarks.baselines peer LEDGER` as the benchmark harness does.
@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +36,6 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.simulations import SimulationBuilder
 from openfisca_core.taxbenefitsystems import TaxBenefitSystem
 from openfisca_core.variables import Variable
-
-from audit.columns import latest_chunks
 
 # The legislation date each framework is calculated for (its first month in force).
 PERIODS = {"pilot-2023": "2023-07", "pilot-2024": "2024-03", "2026": "2026-01"}
@@ -333,40 +332,43 @@ def tax_benefit_system() -> TaxBenefitSystem:
 # --- reading the ledger and counting -----------------------------------------------------------
 
 
+CHUNK = 50_000
+_LATEST = (
+    "SELECT technical_cause, recognised_cents, unsettled_cents, structural_cents, woz_cents, rijksmonument, "
+    "pgv_events, in_pilot_area, in_reinforcement_area, dossier_since, estimated_cost_cents FROM records "
+    "WHERE seq IN (SELECT MAX(seq) FROM records GROUP BY case_id) ORDER BY seq"
+)
 _INT32 = np.iinfo(np.int32)
 
 
-def _int32(values: np.ndarray, name: str) -> np.ndarray:
-    if values.size and (values.min() < _INT32.min or values.max() > _INT32.max):
+def _int32(values, name: str) -> np.ndarray:
+    array = np.array(values, dtype=np.int64)
+    if array.size and (array.min() < _INT32.min or array.max() > _INT32.max):
         raise OverflowError(f"{name} does not fit OpenFisca's int (int32)")
-    return values.astype(np.int32)
+    return array.astype(np.int32)
 
 
-def _yyyymmdd(ordinals: np.ndarray) -> np.ndarray:
-    """Ordinals (0 for none) as YYYYMMDD integers (0 for none)."""
-    days = np.asarray(ordinals - 719_163, dtype="datetime64[D]")  # 719,163 is the ordinal of 1970-01-01
-    year = days.astype("datetime64[Y]").astype(np.int64) + 1970
-    month_start = days.astype("datetime64[M]")
-    month = month_start.astype(np.int64) % 12 + 1
-    day = (days - month_start.astype("datetime64[D]")).astype(np.int64) + 1
-    return np.where(ordinals > 0, year * 10_000 + month * 100 + day, 0)
-
-
-def _inputs(columns) -> dict[str, np.ndarray]:
-    return {
-        "technical_cause": columns.technical_cause,
-        "recognised_damage_cents": _int32(columns.recognised_cents, "recognised_damage_cents"),
-        "unsettled_damage_cents": _int32(columns.unsettled_cents, "unsettled_damage_cents"),
-        "structural_damage_cents": _int32(columns.structural_cents, "structural_damage_cents"),
-        "woz_value_cents": _int32(columns.woz_cents, "woz_value_cents"),
-        "rijksmonument": columns.rijksmonument,
-        "pgv_5mms_events": _int32(columns.pgv_events, "pgv_5mms_events"),
-        "in_pilot_area": columns.in_pilot_area,
-        "in_reinforcement_area": columns.in_reinforcement_area,
-        "existing_dossier_since": _int32(_yyyymmdd(columns.dossier_since), "existing_dossier_since"),
-        "has_estimated_cost": columns.has_estimated_cost,
-        "estimated_cost_cents": _int32(columns.estimated_cost_cents, "estimated_cost_cents"),
-    }
+def read_chunks(conn: sqlite3.Connection, size: int = CHUNK) -> Iterator[dict[str, np.ndarray]]:
+    """The input variables of the latest record of every case, `size` cases at a time."""
+    cursor = conn.execute(_LATEST)
+    while rows := cursor.fetchmany(size):
+        (technical, recognised, unsettled, structural, woz, monument, events, pilot, reinforcement, since,
+         cost) = zip(*rows)
+        yield {
+            "technical_cause": np.array(technical, dtype=bool),
+            "recognised_damage_cents": _int32(recognised, "recognised_damage_cents"),
+            "unsettled_damage_cents": _int32(unsettled, "unsettled_damage_cents"),
+            "structural_damage_cents": _int32(structural, "structural_damage_cents"),
+            "woz_value_cents": _int32(woz, "woz_value_cents"),
+            "rijksmonument": np.array(monument, dtype=bool),
+            "pgv_5mms_events": _int32(events, "pgv_5mms_events"),
+            "in_pilot_area": np.array(pilot, dtype=bool),
+            "in_reinforcement_area": np.array(reinforcement, dtype=bool),
+            "existing_dossier_since": _int32([0 if d is None else int(d.replace("-", "")) for d in since],
+                                             "existing_dossier_since"),
+            "has_estimated_cost": np.array([c is not None for c in cost], dtype=bool),
+            "estimated_cost_cents": _int32([0 if c is None else c for c in cost], "estimated_cost_cents"),
+        }
 
 
 def run_peer(ledger_path: str | Path, from_id: str = "pilot-2024", to_id: str = "2026") -> dict[str, int]:
@@ -376,10 +378,9 @@ def run_peer(ledger_path: str | Path, from_id: str = "pilot-2024", to_id: str = 
     counts = dict.fromkeys(CELLS, 0)
     conn = sqlite3.connect(ledger_path)
     try:
-        last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
-        for chunk in latest_chunks(conn, last, "SYN-"):
-            simulation = SimulationBuilder().build_default_simulation(system, len(chunk.municipality))
-            for name, values in _inputs(chunk.columns).items():
+        for inputs in read_chunks(conn):
+            simulation = SimulationBuilder().build_default_simulation(system, len(inputs["technical_cause"]))
+            for name, values in inputs.items():
                 simulation.set_input(name, "eternity", values)
             old = simulation.calculate("eligible", before)
             new = simulation.calculate("eligible", after)

@@ -9,15 +9,12 @@ import pytest
 
 from analysis_ledger import open_fixed
 from attacker import connect as attacker_connect
-from audit.bulk_compare import CHECKED_COLUMNS
 from audit.columns import (
     INPUT_COLUMNS,
     BesideChecker,
-    _ordinal,
-    check_latest,
     check_range,
     columns_of,
-    latest_chunks,
+    ordinal,
     record_chunk,
 )
 from audit.synth import generate_cases
@@ -46,21 +43,13 @@ def test_the_columns_read_are_the_facts_of_the_cases(ledger_cases):
     path, cases = ledger_cases
     expected = Columns.from_cases(cases)
     with open_fixed(path) as ledger:
-        chunks = list(latest_chunks(ledger.conn, 120, "SYN-", size=50))
         whole = record_chunk(ledger.conn, 1, 120)
-    assert [len(c.municipality) for c in chunks] == [50, 50, 20]
-    assert sum((c.municipality for c in chunks), []) == [c.municipality for c in cases]
-    assert all(c.synthetic.all() and c.readable.all() for c in chunks)
+        part = record_chunk(ledger.conn, 51, 100)
     assert_columns_equal(whole.columns, expected)
+    assert whole.readable.all()
     assert whole.seq == list(range(1, 121)) and whole.case_id == [c.case_id for c in cases]
-    assert_columns_equal(chunks[1].columns, expected.take(slice(50, 100)))
-
-
-def test_a_latest_chunk_ends_at_the_given_seq(ledger_cases):
-    path, cases = ledger_cases
-    with open_fixed(path) as ledger:
-        (chunk,) = latest_chunks(ledger.conn, 7, "SYN-")
-    assert chunk.municipality == [c.municipality for c in cases[:7]]
+    assert whole.kind == ["assessment"] * 120
+    assert_columns_equal(part.columns, expected.take(slice(50, 100)))
 
 
 def test_dates_and_flags_that_columns_cannot_show_are_unreadable():
@@ -80,10 +69,10 @@ def test_dates_and_flags_that_columns_cannot_show_are_unreadable():
 
 
 def test_ordinals():
-    assert _ordinal(None) == NO_DATE
-    assert _ordinal("2026-01-01") == date(2026, 1, 1).toordinal()
+    assert ordinal(None) == NO_DATE
+    assert ordinal("2026-01-01") == date(2026, 1, 1).toordinal()
     for bad in ("2026-02-29", "20260101", "2026-W01-1", "", 20260101):
-        assert _ordinal(bad) == -1
+        assert ordinal(bad) == -1
 
 
 def test_an_empty_chunk():
@@ -91,12 +80,11 @@ def test_an_empty_chunk():
     assert len(columns) == 0 and readable.size == 0
 
 
-@pytest.mark.parametrize("column", CHECKED_COLUMNS)
+@pytest.mark.parametrize("column", INPUT_COLUMNS)
 def test_the_check_finds_every_typed_column_that_disagrees(ledger_cases, column):
     path, _ = ledger_cases
     with open_fixed(path) as ledger:
-        assert check_latest(ledger.conn, CHECKED_COLUMNS, 120) is None
-        assert check_range(ledger.conn, CHECKED_COLUMNS, 1, 120) is None
+        assert check_range(ledger.conn, INPUT_COLUMNS, 1, 120) is None
     conn = attacker_connect(path)
     kind = conn.execute(f"SELECT typeof({column}) FROM records WHERE seq = 40").fetchone()[0]
     changed = {"text": f"{column} || 'x'", "integer": f"{column} + 1", "null": "'2024-01-01'"}[kind]
@@ -105,10 +93,9 @@ def test_the_check_finds_every_typed_column_that_disagrees(ledger_cases, column)
     conn.execute(f"UPDATE records SET {column} = {changed} WHERE seq = 40")
     conn.close()
     with open_fixed(path) as ledger:
-        assert check_latest(ledger.conn, CHECKED_COLUMNS, 120) == 40
-        assert check_range(ledger.conn, CHECKED_COLUMNS, 30, 50) == 40
-        assert check_range(ledger.conn, CHECKED_COLUMNS, 41, 120) is None
-        assert check_latest(ledger.conn, CHECKED_COLUMNS, 39) is None
+        assert check_range(ledger.conn, INPUT_COLUMNS, 1, 120) == 40
+        assert check_range(ledger.conn, INPUT_COLUMNS, 30, 50) == 40
+        assert check_range(ledger.conn, INPUT_COLUMNS, 41, 120) is None
 
 
 def test_checks_beside_run_on_a_second_connection_or_at_once_in_memory(ledger_cases):

@@ -14,9 +14,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository r
 from analysis_ledger import build, open_fixed  # noqa: E402
 from audit.compare import CELLS, compare_ledger  # noqa: E402
 from audit.synth import generate_cases  # noqa: E402
-from benchmarks.openfisca_peer import run_peer, tax_benefit_system  # noqa: E402
+from benchmarks.openfisca_peer import read_chunks, run_peer, tax_benefit_system  # noqa: E402
+from decisions.evaluate import evaluate  # noqa: E402
 from decisions.frameworks import get_framework  # noqa: E402
 from decisions.inputs import parse_case  # noqa: E402
+from openfisca_core.simulations import SimulationBuilder  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -45,19 +47,25 @@ def test_the_fixed_ledger_with_a_correction_and_an_exception_decision(tmp_path):
     assert {cell: peer[cell] for cell in CELLS} == ours.cells
 
 
-def test_the_peer_computes_the_maxima_of_both_frameworks(synth_db, make_case):
+def test_the_peer_computes_the_maxima_of_both_frameworks(tmp_path, make_case):
     """Pilot: 125,000.00; 2026: the WOZ value up to 500,000.00, none for a rijksmonument."""
-    import numpy as np
-    from openfisca_core.simulations import SimulationBuilder
-
-    from benchmarks.openfisca_peer import _inputs
-    from decisions.vectorised import Columns
-
-    cases = [make_case(), make_case(woz_value_eur="600000.00"), make_case(rijksmonument=True),
-             make_case(pgv_5mms_events=1, in_reinforcement_area=False, in_pilot_area=False)]
+    cases = [make_case(case_id="A"), make_case(case_id="B", woz_value_eur="600000.00"),
+             make_case(case_id="C", rijksmonument=True),
+             make_case(case_id="D", pgv_5mms_events=1, in_reinforcement_area=False, in_pilot_area=False),
+             make_case(case_id="E", pgv_5mms_events=1, in_reinforcement_area=False, structural_damage_eur="10.00",
+                       assessed_on="2026-02-16", existing_dossier_since="2025-12-31")]
+    with open_fixed(tmp_path / "maxima.db") as ledger:
+        ledger.append_many(cases)
+        (inputs,) = read_chunks(ledger.conn)
     simulation = SimulationBuilder().build_default_simulation(tax_benefit_system(), len(cases))
-    for name, values in _inputs(Columns.from_cases(cases)).items():
+    for name, values in inputs.items():
         simulation.set_input(name, "eternity", values)
-    assert simulation.calculate("max_amount_cents", "2024-03").tolist() == [12_500_000] * 3 + [-1]
-    assert simulation.calculate("max_amount_cents", "2026-01").tolist() == [24_500_000, 50_000_000, -1, -1]
-    assert np.array_equal(simulation.calculate("eligible", "2026-01"), [True, True, True, False])
+    assert simulation.calculate("max_amount_cents", "2024-03").tolist() == [12_500_000] * 3 + [-1, 12_500_000]
+    assert simulation.calculate("max_amount_cents", "2026-01").tolist() == [24_500_000, 50_000_000, -1, -1, 24_500_000]
+    assert simulation.calculate("transitional_eligible", "2026-01").tolist() == [False] * 4 + [True]
+    for period, framework in (("2024-03", "pilot-2024"), ("2026-01", "2026")):
+        decisions = [evaluate(case, framework) for case in cases]
+        assert simulation.calculate("eligible", period).tolist() == [d.eligible for d in decisions]
+        assert simulation.calculate("max_amount_cents", period).tolist() == [
+            -1 if d.max_amount_eur is None else int(d.max_amount_eur * 100) for d in decisions
+        ]
