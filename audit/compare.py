@@ -7,13 +7,20 @@ pass/fail differs, plus `transitional` when the transitional rule decides the
 new outcome), the band of the change in maximum amount, and whether it falls
 under interpretation I-1.
 
-`accumulate` folds transitions into a `Comparison` with counters only, so the
-memory it needs does not grow with the number of cases. Both are pure.
+`accumulate` folds transitions into a `Comparison` with counters only (`Counts`),
+so the memory it needs does not grow with the number of cases. Both are pure.
 
-The stored inputs are parsed without their `pgv_history`: no criterion reads it
-(it only justifies `pgv_5mms_events`, and was checked against it when recorded),
-and parsing it is most of the work per case. `tests/test_compare.py` checks that
-every framework decides the same with and without it.
+`compare_ledger` runs in bulk by default (`audit.bulk_compare`: the facts read
+from the hashed JSON with SQL, both frameworks evaluated over NumPy columns by
+`decisions.vectorised`, counted with NumPy into the same `Counts`), and case by
+case (`compare_cases`) for a framework without a vectorised form or facts the
+bulk reader does not take. Both give the same `Comparison`.
+
+Case by case, the stored inputs are parsed without their `pgv_history`: no
+criterion reads it (it only justifies `pgv_5mms_events`, and was checked against
+it when recorded), and parsing it is most of the work per case.
+`tests/test_compare.py` checks that every framework decides the same with and
+without it.
 """
 
 from __future__ import annotations
@@ -147,22 +154,6 @@ class Comparison:
         return EXISTING_DOSSIER_OUTSIDE_PILOT_AREA
 
 
-def accumulate(transitions: Iterable[Transition], from_framework: str, to_framework: str) -> Comparison:
-    """Fold transitions into counters (constant memory: no list of cases is kept)."""
-    counts = Counts()
-    for t in transitions:
-        counts.total += 1
-        counts.synthetic = counts.synthetic and t.synthetic
-        counts.cells[(t.municipality, t.cell)] += 1
-        if t.causes:
-            counts.reasons[(t.cell, cause_key(t.causes))] += 1
-        if t.cap_band is not None:
-            counts.bands[(t.municipality, t.cap_band)] += 1
-        if t.i1:
-            counts.i1[(t.municipality, t.cell)] += 1
-    return counts.comparison(from_framework, to_framework)
-
-
 @attrs.define
 class Counts:
     """The counters a comparison is built from; `audit.bulk_compare` fills the same ones in bulk.
@@ -200,6 +191,22 @@ class Counts:
             i1_by_cell={c: sum(i1[(m, c)] for m in municipalities) for c in CELLS},
             synthetic=self.synthetic and total > 0,
         )
+
+
+def accumulate(transitions: Iterable[Transition], from_framework: str, to_framework: str) -> Comparison:
+    """Fold transitions into counters (constant memory: no list of cases is kept)."""
+    counts = Counts()
+    for t in transitions:
+        counts.total += 1
+        counts.synthetic = counts.synthetic and t.synthetic
+        counts.cells[(t.municipality, t.cell)] += 1
+        if t.causes:
+            counts.reasons[(t.cell, cause_key(t.causes))] += 1
+        if t.cap_band is not None:
+            counts.bands[(t.municipality, t.cap_band)] += 1
+        if t.i1:
+            counts.i1[(t.municipality, t.cell)] += 1
+    return counts.comparison(from_framework, to_framework)
 
 
 def transitions_of(

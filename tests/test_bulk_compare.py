@@ -8,6 +8,7 @@ import attrs
 import pytest
 
 import audit.bulk_compare
+import decisions.vectorised
 from analysis_ledger import build, open_fixed
 from attacker import connect as attacker_connect
 from audit.bulk_compare import NotInBulk, compare_in_bulk
@@ -16,6 +17,7 @@ from audit.synth import generate_cases
 from decisions.errors import InvalidCase
 from decisions.frameworks import FRAMEWORKS, get_framework
 from decisions.inputs import parse_case
+from decisions.vectorised import compile_framework
 from test_vectorised import AlwaysPasses, _with_parameters
 
 PAIRS = list(itertools.product(FRAMEWORKS, repeat=2))
@@ -158,3 +160,17 @@ def test_facts_not_written_as_the_ledger_writes_them_are_compared_case_by_case(t
                 compare_ledger(ledger.conn, old, new)
         else:
             assert compare_ledger(ledger.conn, old, new) == expected
+
+
+def test_with_the_vectorised_path_turned_off_the_comparison_is_the_same(synth_db, monkeypatch):
+    old, new = get_framework("pilot-2024"), get_framework("2026")
+    with open_fixed(synth_db) as ledger:
+        expected = compare_ledger(ledger.conn, old, new)
+        monkeypatch.setattr(decisions.vectorised, "MIRRORED_LOGIC", "sha256:" + "0" * 64)
+        compile_framework.cache_clear()
+        try:
+            with pytest.raises(NotInBulk):
+                compare_in_bulk(ledger.conn, old, new)
+            assert compare_ledger(ledger.conn, old, new) == expected
+        finally:
+            compile_framework.cache_clear()

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 import audit.bulk_replay
 import decisions.frameworks
+import decisions.vectorised
 from analysis_ledger import build, open_fixed
 from attacker import connect as attacker_connect
 from attacker import rechain
@@ -23,6 +24,7 @@ from audit.synth import generate_cases
 from conftest import case_data
 from decisions.frameworks import FRAMEWORKS, get_framework
 from decisions.inputs import parse_case
+from decisions.vectorised import compile_framework
 from test_vectorised import AlwaysPasses
 
 COMPARED = ("seq", "case_id", "kind", "framework", "status", "byte_identical", "recorded_fingerprint",
@@ -165,3 +167,13 @@ def test_cli_output_is_that_of_the_exact_replay(fixed_db, monkeypatch):
     assert result.output.splitlines() == lines
     data = json.loads(CliRunner().invoke(main, ["replay", "--db", str(fixed_db), "--all", "--json"]).output)
     assert data["summary"]["by_status"] == {"reproduced": 199, "diverged": 0, "not_replayable": 1}
+
+
+def test_with_the_vectorised_path_turned_off_every_record_is_replayed_exactly(fixed_db, monkeypatch):
+    monkeypatch.setattr(decisions.vectorised, "MIRRORED_LOGIC", "sha256:" + "0" * 64)
+    compile_framework.cache_clear()
+    try:
+        results = assert_same_as_exact(fixed_db)
+        assert all(r.case is not None for r in results)  # none in bulk
+    finally:
+        compile_framework.cache_clear()

@@ -23,6 +23,7 @@ from audit.decision_text import decision_texts
 from decisions.evaluate import decide, decision_to_data, evaluate
 from decisions.fingerprint import framework_fingerprint
 from decisions.frameworks import FRAMEWORKS, CriterionResult, KernArea, Parameter, get_framework
+from decisions import vectorised
 from decisions.inputs import CaseInputs, parse_case
 from decisions.vectorised import (
     MIRRORED_LOGIC,
@@ -58,6 +59,21 @@ def test_the_mirrored_logic_is_the_logic_installed():
     """The per-case logic changed: re-run these tests against it, mirror the change, then update the digest."""
     assert mirrored_logic_digest() == MIRRORED_LOGIC
     assert all(supports(framework) for framework in FRAMEWORKS.values())
+
+
+def test_a_change_to_the_mirrored_logic_turns_the_vectorised_path_off(monkeypatch):
+    monkeypatch.setattr(vectorised, "MIRRORED_LOGIC", "sha256:" + "0" * 64)
+    compile_framework.cache_clear()
+    try:
+        with pytest.raises(Unsupported, match="changed since the vectorised path was written"):
+            compile_framework(get_framework("2026"))
+    finally:
+        compile_framework.cache_clear()
+
+
+def test_the_digest_reads_tokens_not_layout():
+    assert vectorised._tokens("x = f(1,  2)  # a comment\n") == vectorised._tokens("x = f(1, 2)\n")
+    assert vectorised._tokens("x = f(1, 2)\n") != vectorised._tokens("x = f(1, 3)\n")
 
 
 @pytest.mark.parametrize("framework_id", FRAMEWORK_IDS)
