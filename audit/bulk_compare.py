@@ -74,12 +74,13 @@ def compare_in_bulk(conn: sqlite3.Connection, before: Framework, after: Framewor
     last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
     counter = _Counter(old, new)
     try:
-        for chunk in latest_facts(conn, last, SYNTHETIC_PREFIX, CHUNK):
-            if inconsistent(chunk.columns).any():
+        for facts in latest_facts(conn, last, CHUNK):
+            if inconsistent(facts.columns).any():
                 raise NotInBulk("a latest record has facts that break a validation rule")
-            counter.add(chunk.municipality, chunk.synthetic, chunk.columns)
+            synthetic = all(case_id.startswith(SYNTHETIC_PREFIX) for case_id in facts.case_id)
+            counter.add(facts.municipality, synthetic, facts.columns)
             if progress is not None:
-                progress(len(chunk))
+                progress(len(facts))
     except Unreadable as exc:
         raise NotInBulk(str(exc)) from None
     return counter.counts.comparison(before.id, after.id)
@@ -94,7 +95,7 @@ class _Counter:
         self.names: dict[str, int] = {}
         self._causes = _Causes(before, after)
 
-    def add(self, municipality: list[str], synthetic: bool, columns) -> None:
+    def add(self, municipality: tuple[str, ...], synthetic: bool, columns) -> None:
         names = self.names
         codes = np.array([names.setdefault(m, len(names)) for m in municipality], dtype=np.int64)
         old = evaluate_columns(self.before, columns)

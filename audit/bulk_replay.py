@@ -1,25 +1,25 @@
-"""Replay every record in bulk (`replay --all`): typed columns, vectorised evaluation, canonical text (issue #8).
+"""Replay every record in bulk (`replay --all`): facts read with SQL, vectorised evaluation, canonical text (issue #8).
 
-Records are read in chunks of seqs with their stored decision text and their
-typed facts (`audit.columns`). The records of each installed framework with a
-vectorised form (`decisions.vectorised`), whose stored fingerprint is the current
-one and whose kind `evaluate` produced, are decided in bulk; each decision's
-canonical JSON (`audit.decision_text`) is compared with the stored text. Equal
-bytes make the record `reproduced`, byte-identical: the same verdict the exact
-path would give, since it compares the same bytes.
+Records are read a chunk of seqs at a time by one SQL statement each, in worker
+threads (`audit.facts.in_workers`): the stored fields replay needs and the facts
+from the hashed JSON (`audit.facts`), each joined over the chunk. The records of
+each installed framework with a vectorised form (`decisions.vectorised`), whose
+stored fingerprint is the current one and whose kind `evaluate` produced, are
+decided in bulk; each decision's canonical JSON (`audit.decision_text`) is
+compared with the stored text. Equal bytes make the record `reproduced`,
+byte-identical: the verdict the exact path gives, since it compares the same bytes.
 
 Every other record goes through the exact path, `audit.replay.replay_record`,
 which parses the hashed JSON and names each field that differs: a record whose
 bytes differ, an exception decision, a framework not installed or without a
-vectorised form, a changed fingerprint, facts the columns cannot show or that
-break a validation rule. So the results, and the CLI output built from them, are
-those of `replay_all`; only a reproduced record replayed in bulk carries no
-`case` and `replayed` objects (building them is the work the bulk path saves).
+vectorised form, a changed fingerprint, facts that break a validation rule, and
+every record of a chunk whose facts are not all written as the ledger writes them
+(`audit.facts.Unreadable`). So the results, and the CLI output built from them,
+are those of `replay_all`; only a record reproduced in bulk carries no `case` and
+`replayed` objects (building them is the work the bulk path saves).
 
-The typed columns are copies of the hashed facts. A worker thread checks each
-chunk's typed columns against the hashed JSON (the expressions `verify` uses)
-while the chunk is evaluated, and no result of a chunk is given out before its
-check passed: a disagreement raises `audit.columns.TypedColumnMismatch`.
+The typed copies of the facts in the records table are not read: nothing beyond
+the hashed JSON has to be trusted.
 """
 
 from __future__ import annotations
@@ -27,18 +27,39 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
+import attrs
 import numpy as np
 
 from decisions.fingerprint import framework_fingerprint
 from decisions.frameworks import Framework
-from decisions.vectorised import Unsupported, compile_framework, evaluate_columns, inconsistent, supports
+from decisions.vectorised import Columns, Unsupported, compile_framework, evaluate_columns, inconsistent, supports
 
-from .columns import INPUT_COLUMNS, BesideChecker, RecordChunk, check_range, raise_on_mismatch, record_chunk
 from .decision_text import decision_texts
+from .facts import FACTS_SQL, Unreadable, decode_facts, in_workers
 from .replay import NOT_EVALUATED_KINDS, REPRODUCED, Installed, ReplayResult, replay_all, replay_record
 from .scan import all_records, record_at
 
 CHUNK = 20_000
+_UNIT, _RECORD = "\x1f", "\x1e"  # separators no stored field contains (canonical JSON escapes control characters)
+
+_RECORDS_SQL = (
+    "SELECT count(*), group_concat(seq), group_concat(case_id, char(31)), group_concat(kind, char(31)), "
+    "group_concat(framework, char(31)), group_concat(framework_fingerprint, char(31)), "
+    f"group_concat(decision, char(30)), {FACTS_SQL} FROM records WHERE seq BETWEEN ? AND ?"
+)
+
+
+@attrs.frozen(eq=False)
+class _Chunk:
+    """Records of a chunk of seqs, in seq order: stored fields and facts."""
+
+    seq: list[int]
+    case_id: list[str]
+    kind: list[str]
+    framework: list[str]
+    framework_fingerprint: list[str]
+    decision: list[str]
+    columns: Columns
 
 
 def replay_ledger(
@@ -50,17 +71,17 @@ def replay_ledger(
         yield from replay_all(_counted(all_records(conn), progress), installed, other)
         return
     last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
-    starts = range(1, last + 1, CHUNK)
-    with BesideChecker(conn) as checker:
-        checks = [checker.submit(check_range, INPUT_COLUMNS, first, min(first + CHUNK - 1, last)) for first in starts]
-        for first, checked in zip(starts, checks):
-            chunk = record_chunk(conn, first, min(first + CHUNK - 1, last))
-            replayed = _in_bulk(chunk, installed, other)
-            raise_on_mismatch(checked.result())
-            for i, seq in enumerate(chunk.seq):
-                yield replayed.get(i) or replay_record(record_at(conn, seq), installed, other)
-            if progress is not None:
-                progress(len(chunk.seq))
+    queries = [(first, min(first + CHUNK - 1, last)) for first in range(1, last + 1, CHUNK)]
+    for (first, end), row in zip(queries, in_workers(conn, _RECORDS_SQL, queries)):
+        chunk = _decode(row, first, end)
+        if chunk is None:
+            replayed, seqs = {}, range(first, end + 1)
+        else:
+            replayed, seqs = _in_bulk(chunk, installed, other), chunk.seq
+        for i, seq in enumerate(seqs):
+            yield replayed.get(i) or replay_record(record_at(conn, seq), installed, other)
+        if progress is not None:
+            progress(end - first + 1)
 
 
 def _counted(records, progress):
@@ -70,10 +91,28 @@ def _counted(records, progress):
         yield record
 
 
-def _in_bulk(chunk: RecordChunk, installed: Installed, other: Framework | None) -> dict[int, ReplayResult]:
+def _decode(row: tuple, first: int, end: int) -> _Chunk | None:
+    """The chunk from its joined texts; None when they do not split as the ledger writes them."""
+    count, seqs, case_ids, kinds, frameworks, fingerprints, decisions, numbers, texts = row
+    if count != end - first + 1:
+        return None
+    seq = np.fromstring(seqs, dtype=np.int64, sep=",")
+    if not np.array_equal(seq, np.arange(first, end + 1)):
+        return None
+    fields = [text.split(_UNIT) for text in (case_ids, kinds, frameworks, fingerprints)] + [decisions.split(_RECORD)]
+    if any(len(values) != count for values in fields):
+        return None
+    try:
+        facts = decode_facts(count, numbers, texts)
+    except Unreadable:
+        return None
+    return _Chunk(seq.tolist(), *fields, facts.columns)
+
+
+def _in_bulk(chunk: _Chunk, installed: Installed, other: Framework | None) -> dict[int, ReplayResult]:
     """The records of the chunk that reproduce byte for byte in bulk, by their index in the chunk."""
     columns = chunk.columns
-    usable = chunk.readable & ~inconsistent(columns)
+    usable = ~inconsistent(columns)
     usable &= np.array([kind not in NOT_EVALUATED_KINDS for kind in chunk.kind], dtype=bool)
     framework_ids = np.array(chunk.framework, dtype=object)
     other_fingerprint = None if other is None else _fingerprint(installed, other)

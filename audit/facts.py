@@ -1,25 +1,28 @@
-"""The facts of the latest record of every case, read in bulk from the hashed JSON (issue #8).
+"""Case facts read in bulk from the hashed JSON of ledger records, chunk by chunk (issue #8).
 
 For a chunk of records, one SQL statement extracts the facts a framework reads
-from each latest record's hashed `inputs`, with two `json_extract` calls of
-several paths each (the flags, count and amounts; the texts and dates), and joins
-each over the chunk into one text (`group_concat`). The statements run in worker
-threads on their own connections; SQLite releases the GIL for a whole statement,
-so extraction runs beside the decoding and evaluation in the calling thread.
+from each record's hashed `inputs`, with two `json_extract` calls of several
+paths each (`FACTS_SQL`: the flags, count and amounts; the texts and dates), and
+joins each over the chunk into one text (`group_concat`, all in one pass, so the
+n-th item of every joined text belongs to the same record). The statements run in
+worker threads on their own connections (`in_workers`); SQLite releases the GIL
+for a whole statement, so the reading runs beside the decoding and evaluation in
+the calling thread.
 
-Python checks the joined numbers whole with one regular expression (a flag is a
-JSON boolean, a count a JSON integer, an amount a string with exactly two
-decimals, as `format_amount` writes it) and parses them in C (`np.fromstring`):
-no amount goes through a float. The texts are decoded with one `json.loads` per
-chunk and checked (strings; a municipality not blank and without control
-characters; dates written YYYY-MM-DD).
+`decode_facts` checks the joined numbers whole with one regular expression (a
+flag is a JSON boolean, a count a JSON integer, an amount a string with exactly
+two decimals, as `format_amount` writes it) and parses them in C
+(`np.fromstring`): no amount goes through a float. The texts are decoded with one
+`json.loads` per chunk and checked (strings; a municipality not blank and without
+control characters; dates written YYYY-MM-DD).
 
-Reading the hashed JSON itself, not the typed copies of the facts
-(`records.recognised_cents`, ...), leaves nothing to trust beyond what `verify`
+Reading the hashed JSON itself, not the typed copies of the facts in the records
+table (`recognised_cents`, ...), leaves nothing to trust beyond what `verify`
 checks through the hash chain, and costs less than reading the typed columns and
-checking them against the JSON. A chunk with any value of another type or form
-raises `Unreadable`: the caller then works case by case, where `parse_case`
-decides what such a value means (or names the field).
+checking them against the JSON (`_TYPED_CHECKS`, 14 `json_extract` calls a
+record). A chunk with any value of another type or form raises `Unreadable`:
+callers then go through the exact, per-case path, where `parse_case` decides what
+such a value means (or names the field).
 
 The ledger only records validated inputs. What is checked again here is what the
 facts read can show; rules on facts that are not read (`address_id`,
@@ -28,24 +31,22 @@ facts read can show; rules on facts that are not read (`address_id`,
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
 
 import attrs
 import numpy as np
 
-from decisions.vectorised import Columns
-
-from .columns import ordinal
+from decisions.vectorised import NO_DATE, Columns
 
 CHUNK = 50_000
 WORKERS = 2
 
-# Two extractions per record, each one `json_extract` call with several paths (one JSON parse, in SQLite):
-# the numbers and flags, which Python checks and parses for the whole chunk at once, and the texts.
 _NUMBERS = ("technical_cause", "rijksmonument", "in_pilot_area", "in_reinforcement_area", "pgv_5mms_events",
             "recognised_damage_eur", "unsettled_damage_eur", "structural_damage_eur", "woz_value_eur",
             "estimated_cost_eur")
@@ -56,13 +57,8 @@ def _extraction(paths: tuple[str, ...]) -> str:
     return f"group_concat(json_extract(inputs, {', '.join(repr('$.' + path) for path in paths)}), ',')"
 
 
-# One row per chunk: the count and the two joined texts. The latest record of a case among records
-# 1..last is the one with no later record of the same case up to `last`.
-_CHUNK_SQL = (
-    f"SELECT count(*), {_extraction(_NUMBERS)}, {_extraction(_TEXTS)} FROM records AS r "
-    "WHERE r.seq BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM records AS later "
-    "WHERE later.case_id = r.case_id AND later.seq > r.seq AND later.seq <= ?)"
-)
+# Two result columns: the joined numbers and the joined texts of the records a statement selects.
+FACTS_SQL = f"{_extraction(_NUMBERS)}, {_extraction(_TEXTS)}"
 
 _FLAG = "(?:true|false)"
 _COUNT = "(?:0|[1-9][0-9]{0,17})"  # fits int64
@@ -70,8 +66,9 @@ _AMOUNT = '"(?:0|[1-9][0-9]{0,15})\\.[0-9]{2}"'  # as `decisions.amounts.format_
 _NUMBERS_ITEM = rf"\[{_FLAG},{_FLAG},{_FLAG},{_FLAG},{_COUNT},{_AMOUNT},{_AMOUNT},{_AMOUNT},{_AMOUNT},(?:{_AMOUNT}|null)\]"
 _NUMBERS_TEXT = re.compile(rf"{_NUMBERS_ITEM}(?:,{_NUMBERS_ITEM})*")
 _AS_NUMBERS = str.maketrans({"[": None, "]": None, '"': None, ".": None})
+_NO_COST = -1
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _CONTROL = re.compile(r"[\x00-\x1f]")
-NO_COST = -1
 
 
 class Unreadable(Exception):
@@ -79,57 +76,37 @@ class Unreadable(Exception):
 
 
 @attrs.frozen(eq=False)
-class FactChunk:
-    """The latest records among up to `CHUNK` seqs, in no particular order within the chunk."""
+class Facts:
+    """The facts of the records of one chunk, in the order of the joined texts."""
 
-    municipality: list[str]
-    synthetic: bool  # every case id starts with the synthetic prefix (and an empty chunk)
+    case_id: tuple[str, ...]
+    municipality: tuple[str, ...]
     columns: Columns
 
     def __len__(self) -> int:
-        return len(self.municipality)
+        return len(self.case_id)
 
 
-def latest_facts(
-    conn: sqlite3.Connection, last: int, synthetic_prefix: str, size: int = CHUNK, workers: int = WORKERS
-) -> Iterator[FactChunk]:
-    """The facts of the latest record of every case among records 1..last, chunk by chunk; raises `Unreadable`."""
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    queries = [(first, min(first + size - 1, last), last) for first in range(1, last + 1, size)]
-    if not path:  # an in-memory database has no second connection
-        for query in queries:
-            yield decode(conn.execute(_CHUNK_SQL, query).fetchone(), synthetic_prefix)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: list[Future] = []
-        try:
-            for query in queries:
-                pending.append(pool.submit(_extract, path, query))
-                if len(pending) > workers:
-                    yield decode(pending.pop(0).result(), synthetic_prefix)
-            while pending:
-                yield decode(pending.pop(0).result(), synthetic_prefix)
-        finally:
-            for future in pending:
-                future.cancel()
-
-
-def _extract(path: str, query: tuple) -> tuple:
-    conn = sqlite3.connect(path, timeout=60)
+@functools.lru_cache(maxsize=65_536)
+def ordinal(text: object) -> int:
+    """Ordinal of a date written YYYY-MM-DD; NO_DATE for None, -1 for anything else."""
+    if text is None:
+        return NO_DATE
+    if not isinstance(text, str) or not _ISO_DATE.match(text):
+        return -1
     try:
-        return conn.execute(_CHUNK_SQL, query).fetchone()
-    finally:
-        conn.close()
+        return date.fromisoformat(text).toordinal()
+    except ValueError:
+        return -1
 
 
-def decode(row: tuple, synthetic_prefix: str) -> FactChunk:
-    """A chunk from the row `_CHUNK_SQL` gives; raises `Unreadable`."""
-    count, numbers, texts = row
+def decode_facts(count: int, numbers: str | None, texts: str | None) -> Facts:
+    """The facts of `count` records from the two joined texts of `FACTS_SQL`; raises `Unreadable`."""
     if not count:
-        return FactChunk([], True, Columns.from_cases([]))
+        return Facts((), (), Columns.from_cases([]))
     if numbers is None or not _NUMBERS_TEXT.fullmatch(numbers):
         raise Unreadable("a flag, count or amount is not written as the ledger writes it")
-    plain = numbers.replace("true", "1").replace("false", "0").replace("null", str(NO_COST)).translate(_AS_NUMBERS)
+    plain = numbers.replace("true", "1").replace("false", "0").replace("null", str(_NO_COST)).translate(_AS_NUMBERS)
     values = np.fromstring(plain, dtype=np.int64, sep=",")
     if values.size != count * len(_NUMBERS):
         raise Unreadable("the extracted facts do not split into one set per record")
@@ -148,11 +125,10 @@ def decode(row: tuple, synthetic_prefix: str) -> FactChunk:
         in_reinforcement_area=facts["in_reinforcement_area"] == 1,
         assessed_on=_ordinals(assessed, "assessed_on"),
         dossier_since=_ordinals(dossier, "existing_dossier_since", optional=True),
-        has_estimated_cost=cost != NO_COST,
-        estimated_cost_cents=np.where(cost == NO_COST, 0, cost),
+        has_estimated_cost=cost != _NO_COST,
+        estimated_cost_cents=np.where(cost == _NO_COST, 0, cost),
     )
-    synthetic = all(case_id.startswith(synthetic_prefix) for case_id in case_ids)
-    return FactChunk(list(municipalities), synthetic, columns)
+    return Facts(case_ids, municipalities, columns)
 
 
 def _texts(text: str | None, count: int) -> tuple:
@@ -175,3 +151,60 @@ def _ordinals(values: tuple, name: str, optional: bool = False) -> np.ndarray:
     if found.min() < (0 if optional else 1):
         raise Unreadable(f"{name}: a value is not a date written YYYY-MM-DD")
     return found
+
+
+def in_workers(conn: sqlite3.Connection, sql: str, queries: list[tuple], workers: int = WORKERS) -> Iterator[tuple]:
+    """The one row `sql` gives for each parameter tuple, in order, each run on its own connection in a worker.
+
+    At most `workers` statements run ahead of the caller, so at most that many rows wait in memory.
+    An in-memory database has no second connection: its statements run on `conn`, one by one.
+    """
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    if not path:
+        for query in queries:
+            yield conn.execute(sql, query).fetchone()
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: list[Future] = []
+        try:
+            for query in queries:
+                pending.append(pool.submit(_one_row, path, sql, query))
+                if len(pending) > workers:
+                    yield pending.pop(0).result()
+            while pending:
+                yield pending.pop(0).result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _one_row(path: str, sql: str, query: tuple) -> tuple:
+    conn = sqlite3.connect(path, timeout=60)
+    try:
+        return conn.execute(sql, query).fetchone()
+    finally:
+        conn.close()
+
+
+# --- the latest record of every case (compare) ---------------------------------------------------
+
+
+# The latest record of a case among records 1..last is the one with no later record of the same case
+# up to `last`.
+_LATEST_SQL = (
+    f"SELECT count(*), {FACTS_SQL} FROM records AS r WHERE r.seq BETWEEN ? AND ? "
+    "AND NOT EXISTS (SELECT 1 FROM records AS later WHERE later.case_id = r.case_id AND later.seq > r.seq "
+    "AND later.seq <= ?)"
+)
+
+
+def latest_facts(
+    conn: sqlite3.Connection, last: int, size: int = CHUNK, workers: int = WORKERS
+) -> Iterator[Facts]:
+    """The facts of the latest record of every case among records 1..last, a chunk of seqs at a time.
+
+    Within a chunk the records come in no particular order. Raises `Unreadable`.
+    """
+    queries = [(first, min(first + size - 1, last), last) for first in range(1, last + 1, size)]
+    for row in in_workers(conn, _LATEST_SQL, queries, workers):
+        yield decode_facts(*row)

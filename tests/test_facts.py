@@ -1,28 +1,33 @@
-"""Facts of the latest records read in bulk from the hashed JSON (`audit.facts`)."""
+"""Facts read in bulk from the hashed JSON (`audit.facts`)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date
 
 import attrs
 import numpy as np
 import pytest
 
 from analysis_ledger import open_fixed
-from audit.facts import Unreadable, latest_facts
+from audit.facts import FACTS_SQL, Unreadable, decode_facts, in_workers, latest_facts, ordinal
 from audit.synth import generate_cases
 from conftest import case_data
 from decisions.inputs import parse_case
-from decisions.vectorised import Columns
+from decisions.vectorised import NO_DATE, Columns
 
 FIELDS = [field.name for field in attrs.fields(Columns)]
 
 
-def rows_of(columns: Columns, municipality: list[str]) -> list[tuple]:
-    """The cases as sortable tuples: a chunk comes in no particular order."""
+def rows_of(columns: Columns, *texts) -> list[tuple]:
+    """The cases as sortable tuples: a chunk of latest records comes in no particular order."""
     arrays = [getattr(columns, name).tolist() for name in FIELDS]
-    return sorted(zip(municipality, *arrays))
+    return sorted(zip(*texts, *arrays))
+
+
+def expected_rows(cases) -> list[tuple]:
+    return rows_of(Columns.from_cases(cases), [c.case_id for c in cases], [c.municipality for c in cases])
 
 
 @pytest.fixture(scope="module")
@@ -44,17 +49,17 @@ def corrected_db(tmp_path_factory):
 def test_the_facts_are_those_of_the_latest_record_of_each_case(corrected_db, size, workers):
     path, _, latest = corrected_db
     with open_fixed(path) as ledger:
-        chunks = list(latest_facts(ledger.conn, 132, "SYN-", size, workers))
-    found = [row for chunk in chunks for row in rows_of(chunk.columns, chunk.municipality)]
-    assert sorted(found) == rows_of(Columns.from_cases(latest), [c.municipality for c in latest])
-    assert all(chunk.synthetic for chunk in chunks)
+        chunks = list(latest_facts(ledger.conn, 132, size, workers))
+    found = [row for facts in chunks for row in rows_of(facts.columns, facts.case_id, facts.municipality)]
+    assert sorted(found) == expected_rows(latest)
+    assert len(chunks) == -(-132 // size)
 
 
 def test_records_after_last_are_not_read(corrected_db):
     path, cases, _ = corrected_db
     with open_fixed(path) as ledger:
-        (chunk,) = latest_facts(ledger.conn, 120, "SYN-")
-    assert rows_of(chunk.columns, chunk.municipality) == rows_of(Columns.from_cases(cases), [c.municipality for c in cases])
+        (facts,) = latest_facts(ledger.conn, 120)
+    assert rows_of(facts.columns, facts.case_id, facts.municipality) == expected_rows(cases)
 
 
 def test_an_in_memory_database_is_read_on_its_own_connection(corrected_db):
@@ -62,46 +67,48 @@ def test_an_in_memory_database_is_read_on_its_own_connection(corrected_db):
     memory = sqlite3.connect(":memory:")
     memory.execute(f"ATTACH DATABASE '{path}' AS source")
     memory.execute("CREATE TABLE records AS SELECT * FROM source.records")
-    chunks = list(latest_facts(memory, 132, "SYN-", 50))
+    chunks = list(latest_facts(memory, 132, 50))
     memory.close()
-    assert sum(len(chunk) for chunk in chunks) == len(latest)
+    assert sum(len(facts) for facts in chunks) == len(latest)
 
 
-def test_the_synthetic_flag_and_an_empty_chunk(tmp_path):
-    with open_fixed(tmp_path / "mixed.db") as ledger:
-        ledger.append(parse_case(case_data(case_id="SYN-000001")))
-        ledger.append(parse_case(case_data(case_id="REAL-1")))
-        chunks = list(latest_facts(ledger.conn, 2, "SYN-", 1))
-        assert [chunk.synthetic for chunk in chunks] == [True, False]
-        ledger.append(parse_case(case_data(case_id="SYN-000001")), kind="correction", supersedes=1)
-        first, _, _ = latest_facts(ledger.conn, 3, "SYN-", 1)
-    assert len(first) == 0 and first.synthetic and len(first.columns) == 0
+def test_a_chunk_without_latest_records_is_empty(tmp_path):
+    with open_fixed(tmp_path / "empty-chunk.db") as ledger:
+        ledger.append(parse_case(case_data(case_id="C-1")))
+        ledger.append(parse_case(case_data(case_id="C-1")), kind="correction", supersedes=1)
+        first, second = latest_facts(ledger.conn, 2, 1)
+    assert len(first) == 0 and len(first.columns) == 0
+    assert second.case_id == ("C-1",)
 
 
-def facts_of(*changes: dict, prefix: str = "TEST-"):
-    """The facts read from a records table holding these cases (base case with changes), in memory."""
+def test_workers_give_rows_in_order(corrected_db):
+    path, _, _ = corrected_db
+    with open_fixed(path) as ledger:
+        rows = list(in_workers(ledger.conn, "SELECT ? * 2", [(n,) for n in range(9)], workers=2))
+    assert rows == [(n * 2,) for n in range(9)]
+
+
+def facts_of(*changes: dict):
+    """The facts read from a records table holding these cases (the base case with changes)."""
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE records (seq INTEGER PRIMARY KEY, case_id TEXT, inputs TEXT)")
+    conn.execute("CREATE TABLE records (seq INTEGER PRIMARY KEY, inputs TEXT)")
     for seq, change in enumerate(changes, start=1):
-        data = {**case_data(case_id=f"TEST-{seq}"), **change}
-        conn.execute("INSERT INTO records VALUES (?, ?, ?)", (seq, f"C{seq}", json.dumps(data)))
+        conn.execute("INSERT INTO records VALUES (?, ?)", (seq, json.dumps({**case_data(), **change})))
     try:
-        return list(latest_facts(conn, len(changes), prefix))
+        return decode_facts(*conn.execute(f"SELECT count(*), {FACTS_SQL} FROM records").fetchone())
     finally:
         conn.close()
 
 
-def test_a_chunk_as_the_ledger_writes_it_decodes():
-    (chunk,) = facts_of({}, {"estimated_cost_eur": "125000.01", "existing_dossier_since": "2024-01-31"})
-    assert chunk.synthetic and chunk.municipality == ["Eemsdelta", "Eemsdelta"]
-    assert chunk.columns.estimated_cost_cents.tolist() == [0, 12_500_001]
-    assert chunk.columns.has_estimated_cost.tolist() == [False, True]
-    assert chunk.columns.recognised_cents.dtype == np.int64
-    expected = Columns.from_cases([parse_case(case_data()), parse_case(case_data(
-        estimated_cost_eur="125000.01", existing_dossier_since="2024-01-31"))])
-    assert rows_of(chunk.columns, chunk.municipality) == rows_of(expected, ["Eemsdelta"] * 2)
-    (other,) = facts_of({}, {}, prefix="SYN-")
-    assert not other.synthetic
+def test_facts_as_the_ledger_writes_them_decode():
+    changes = {"estimated_cost_eur": "125000.01", "existing_dossier_since": "2024-01-31"}
+    facts = facts_of({}, changes)
+    assert facts.municipality == ("Eemsdelta", "Eemsdelta")
+    assert facts.columns.estimated_cost_cents.tolist() == [0, 12_500_001]
+    assert facts.columns.has_estimated_cost.tolist() == [False, True]
+    assert facts.columns.recognised_cents.dtype == np.int64
+    cases = [parse_case(case_data()), parse_case(case_data(**changes))]
+    assert rows_of(facts.columns, facts.case_id, facts.municipality) == expected_rows(cases)
 
 
 @pytest.mark.parametrize(
@@ -133,3 +140,19 @@ def test_a_chunk_as_the_ledger_writes_it_decodes():
 def test_any_other_type_or_form_is_unreadable(changes):
     with pytest.raises(Unreadable):
         facts_of({}, changes)
+
+
+def test_a_count_that_does_not_match_the_joined_facts_is_unreadable():
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE records (seq INTEGER PRIMARY KEY, inputs TEXT)")
+    conn.execute("INSERT INTO records VALUES (1, ?)", (json.dumps(case_data()),))
+    _, numbers, texts = conn.execute(f"SELECT count(*), {FACTS_SQL} FROM records").fetchone()
+    with pytest.raises(Unreadable):
+        decode_facts(2, numbers, texts)
+
+
+def test_ordinals():
+    assert ordinal(None) == NO_DATE
+    assert ordinal("2026-01-01") == date(2026, 1, 1).toordinal()
+    for bad in ("2026-02-29", "20260101", "2026-W01-1", "", 20260101):
+        assert ordinal(bad) == -1
