@@ -64,7 +64,7 @@ _FLAG = "(?:true|false)"
 _COUNT = "(?:0|[1-9][0-9]{0,17})"  # fits int64
 _AMOUNT = '"(?:0|[1-9][0-9]{0,15})\\.[0-9]{2}"'  # as `decisions.amounts.format_amount` writes it; cents fit int64
 _NUMBERS_ITEM = rf"\[{_FLAG},{_FLAG},{_FLAG},{_FLAG},{_COUNT},{_AMOUNT},{_AMOUNT},{_AMOUNT},{_AMOUNT},(?:{_AMOUNT}|null)\]"
-_NUMBERS_TEXT = re.compile(rf"{_NUMBERS_ITEM}(?:,{_NUMBERS_ITEM})*")
+_NUMBERS_TEXT = re.compile(rf"{_NUMBERS_ITEM}(?:,{_NUMBERS_ITEM})*+")  # possessive: no backtracking state per item
 _AS_NUMBERS = str.maketrans({"[": None, "]": None, '"': None, ".": None})
 _NO_COST = -1
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -85,6 +85,13 @@ class Facts:
 
     def __len__(self) -> int:
         return len(self.case_id)
+
+    def without(self, dropped: np.ndarray) -> Facts:
+        """The facts of the records not marked in `dropped` (a boolean mask)."""
+        kept = np.flatnonzero(~dropped).tolist()
+        return Facts(
+            tuple(self.case_id[i] for i in kept), tuple(self.municipality[i] for i in kept), self.columns.take(~dropped)
+        )
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -153,22 +160,24 @@ def _ordinals(values: tuple, name: str, optional: bool = False) -> np.ndarray:
     return found
 
 
-def in_workers(conn: sqlite3.Connection, sql: str, queries: list[tuple], workers: int = WORKERS) -> Iterator[tuple]:
-    """The one row `sql` gives for each parameter tuple, in order, each run on its own connection in a worker.
+def in_workers(
+    conn: sqlite3.Connection, statements: list[tuple[str, tuple]], workers: int = WORKERS
+) -> Iterator[tuple]:
+    """The one row each `(sql, parameters)` statement gives, in order, each run on its own connection in a worker.
 
     At most `workers` statements run ahead of the caller, so at most that many rows wait in memory.
     An in-memory database has no second connection: its statements run on `conn`, one by one.
     """
     path = conn.execute("PRAGMA database_list").fetchone()[2]
     if not path:
-        for query in queries:
-            yield conn.execute(sql, query).fetchone()
+        for sql, parameters in statements:
+            yield conn.execute(sql, parameters).fetchone()
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: list[Future] = []
         try:
-            for query in queries:
-                pending.append(pool.submit(_one_row, path, sql, query))
+            for sql, parameters in statements:
+                pending.append(pool.submit(_one_row, path, sql, parameters))
                 if len(pending) > workers:
                     yield pending.pop(0).result()
             while pending:
@@ -178,24 +187,30 @@ def in_workers(conn: sqlite3.Connection, sql: str, queries: list[tuple], workers
                 future.cancel()
 
 
-def _one_row(path: str, sql: str, query: tuple) -> tuple:
+def _one_row(path: str, sql: str, parameters: tuple) -> tuple:
     conn = sqlite3.connect(path, timeout=60)
     try:
-        return conn.execute(sql, query).fetchone()
+        return conn.execute(sql, parameters).fetchone()
     finally:
         conn.close()
+
+
+def seqs_of(text: str | None) -> np.ndarray:
+    """Seqs joined by `group_concat`."""
+    return np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, dtype=np.int64)
 
 
 # --- the latest record of every case (compare) ---------------------------------------------------
 
 
-# The latest record of a case among records 1..last is the one with no later record of the same case
-# up to `last`.
-_LATEST_SQL = (
-    f"SELECT count(*), {FACTS_SQL} FROM records AS r WHERE r.seq BETWEEN ? AND ? "
-    "AND NOT EXISTS (SELECT 1 FROM records AS later WHERE later.case_id = r.case_id AND later.seq > r.seq "
-    "AND later.seq <= ?)"
+# Records 1..last that a later record of the same case (up to `last`) supersedes, found once with the
+# case index; the chunks are then read in seq order without a test per record.
+_SUPERSEDED_SQL = (
+    "SELECT group_concat(seq) FROM (SELECT r.seq FROM records AS r JOIN (SELECT case_id, max(seq) AS latest "
+    "FROM records WHERE seq <= ? GROUP BY case_id HAVING count(*) > 1) AS m ON r.case_id = m.case_id "
+    "WHERE r.seq < m.latest ORDER BY r.seq)"
 )
+_CHUNK_SQL = f"SELECT count(*), group_concat(seq), {FACTS_SQL} FROM records WHERE seq BETWEEN ? AND ?"
 
 
 def latest_facts(
@@ -203,8 +218,15 @@ def latest_facts(
 ) -> Iterator[Facts]:
     """The facts of the latest record of every case among records 1..last, a chunk of seqs at a time.
 
-    Within a chunk the records come in no particular order. Raises `Unreadable`.
+    Raises `Unreadable`.
     """
-    queries = [(first, min(first + size - 1, last), last) for first in range(1, last + 1, size)]
-    for row in in_workers(conn, _LATEST_SQL, queries, workers):
-        yield decode_facts(*row)
+    chunks = [(_CHUNK_SQL, (first, min(first + size - 1, last))) for first in range(1, last + 1, size)]
+    rows = in_workers(conn, [(_SUPERSEDED_SQL, (last,)), *chunks], workers)
+    superseded = seqs_of(next(rows)[0])
+    for count, seqs, numbers, texts in rows:
+        facts = decode_facts(count, numbers, texts)
+        seq = seqs_of(seqs)
+        if len(seq) != count:
+            raise Unreadable("the seqs do not split into one per record")
+        later = np.isin(seq, superseded, assume_unique=True)
+        yield facts.without(later) if later.any() else facts
