@@ -4,10 +4,10 @@
 `decisions.vectorised.VectorDecisions` from string pieces fixed per framework
 and the per-case values, without building `Decision` objects or dicts. The
 result must be byte-identical to `audit.canonical.canonical_json` of
-`decision_to_data`; `tests/test_decision_text.py` checks that on the golden
-corpus and on random cases, and bulk replay compares it with the stored text,
-so a difference would show up as a record that falls back to the exact path,
-never as a wrong verdict.
+`decision_to_data`; `tests/test_vectorised.py` checks that on the golden corpus,
+on random cases and under changed frameworks (odd strings included). Bulk replay
+compares it with the stored text, so a difference would show up as a record that
+goes the exact way, never as a wrong verdict.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from itertools import repeat
 import attrs
 import numpy as np
 
-from decisions.vectorised import BASES, CAP_BASES, NO_AMOUNT, Compiled, VectorDecisions, cents_text
+from decisions.vectorised import BASES, CAP_BASES, I1, NO_AMOUNT, Compiled, VectorDecisions, cents_text
 
 from .canonical import canonical_json
 
@@ -56,7 +56,7 @@ def _pieces(compiled: Compiled, fingerprint: str) -> _Pieces:
             '],"discretionary_exceedance":' + canonical_json(flag) + fixed + ',"interpretations":'
             for flag in (False, True)
         ),
-        interpretations=(canonical_json(own) + ',"max_amount_eur":', canonical_json(["I-1", *own]) + ',"max_amount_eur":'),
+        interpretations=(canonical_json(own) + ',"max_amount_eur":', canonical_json([I1, *own]) + ',"max_amount_eur":'),
         outcome=tuple(',"outcome":' + canonical_json(o) + ',"referral_routes":' for o in ("not_eligible", "eligible")),
         routes=("[]}", canonical_json(list(compiled.referral_routes)) + "}"),
     )

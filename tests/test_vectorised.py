@@ -22,7 +22,7 @@ from audit.canonical import canonical_json
 from audit.decision_text import decision_texts
 from decisions.evaluate import decide, decision_to_data, evaluate
 from decisions.fingerprint import framework_fingerprint
-from decisions.frameworks import FRAMEWORKS, CriterionResult, KernArea, Parameter, get_framework
+from decisions.frameworks import FRAMEWORKS, CriterionResult, Interpretation, KernArea, Parameter, get_framework
 from decisions import vectorised
 from decisions.inputs import CaseInputs, parse_case
 from decisions.vectorised import (
@@ -179,6 +179,19 @@ def test_a_changed_parameter_changes_the_vectorised_result():
 def test_a_parameter_written_with_an_exponent_is_the_same_amount():
     for framework_id in FRAMEWORK_IDS:
         assert_agrees(corpus(), _with_parameters(get_framework(framework_id), cap=Decimal("1E+5"), minimum=Decimal("5E+3")))
+
+
+def test_odd_strings_in_a_framework_are_written_as_canonical_json():
+    """Bases, codes, routes and interpretation ids with quotes, backslashes, non-ASCII and control characters."""
+    base = get_framework("2026")
+    odd = ' "quoted" \\ back\\slash, ≥D3 é \u2028 tab\t 100% {braces} '
+    criteria = tuple(attrs.evolve(c, basis=c.basis + odd) for c in base.criteria)
+    criteria = (attrs.evolve(criteria[0], code='area "kern"'), *criteria[1:])
+    changed = attrs.evolve(
+        base, id='2026 "odd"', criteria=criteria, referral_routes=(odd, "ivs"),
+        interpretations=(*base.interpretations, Interpretation('I-"9"', odd)),
+    )
+    assert_agrees(corpus(), changed)
 
 
 def test_fewer_routes_and_other_interpretations_are_followed():
