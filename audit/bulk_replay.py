@@ -35,11 +35,11 @@ from decisions.frameworks import Framework
 from decisions.vectorised import Columns, Unsupported, compile_framework, evaluate_columns, inconsistent, supports
 
 from .decision_text import decision_texts
-from .facts import FACTS_SQL, Unreadable, decode_facts, in_workers
+from .facts import FACTS_SQL, Unreadable, decode_facts, in_workers, seqs_of
 from .replay import NOT_EVALUATED_KINDS, REPRODUCED, Installed, ReplayResult, replay_all, replay_record
 from .scan import all_records, record_at
 
-CHUNK = 20_000
+CHUNK = 10_000
 _UNIT, _RECORD = "\x1f", "\x1e"  # separators no stored field contains (canonical JSON escapes control characters)
 
 _RECORDS_SQL = (
@@ -72,7 +72,7 @@ def replay_ledger(
         return
     last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
     queries = [(first, min(first + CHUNK - 1, last)) for first in range(1, last + 1, CHUNK)]
-    for (first, end), row in zip(queries, in_workers(conn, _RECORDS_SQL, queries)):
+    for (first, end), row in zip(queries, in_workers(conn, [(_RECORDS_SQL, query) for query in queries])):
         chunk = _decode(row, first, end)
         if chunk is None:
             replayed, seqs = {}, range(first, end + 1)
@@ -96,7 +96,7 @@ def _decode(row: tuple, first: int, end: int) -> _Chunk | None:
     count, seqs, case_ids, kinds, frameworks, fingerprints, decisions, numbers, texts = row
     if count != end - first + 1:
         return None
-    seq = np.fromstring(seqs, dtype=np.int64, sep=",")
+    seq = seqs_of(seqs)
     if not np.array_equal(seq, np.arange(first, end + 1)):
         return None
     fields = [text.split(_UNIT) for text in (case_ids, kinds, frameworks, fingerprints)] + [decisions.split(_RECORD)]

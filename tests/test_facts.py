@@ -84,7 +84,7 @@ def test_a_chunk_without_latest_records_is_empty(tmp_path):
 def test_workers_give_rows_in_order(corrected_db):
     path, _, _ = corrected_db
     with open_fixed(path) as ledger:
-        rows = list(in_workers(ledger.conn, "SELECT ? * 2", [(n,) for n in range(9)], workers=2))
+        rows = list(in_workers(ledger.conn, [("SELECT ? * 2", (n,)) for n in range(9)], workers=2))
     assert rows == [(n * 2,) for n in range(9)]
 
 
