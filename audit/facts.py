@@ -140,10 +140,16 @@ def decode_facts(count: int, numbers: str | None, texts: str | None) -> Facts:
 
 def _texts(text: str | None, count: int) -> tuple:
     """Case ids, municipalities, and the two dates, checked as text facts."""
-    rows = json.loads("[" + text + "]") if text else []
-    if len(rows) != count or any(len(row) != len(_TEXTS) for row in rows):
+    # One flat list, not one list per record: strings are not tracked by the garbage collector, lists are.
+    # Each record's array holds exactly len(_TEXTS) values, so joining them is sound when "],[" occurs only
+    # between records (a string holding it would make one more).
+    if not text or text[0] != "[" or text[-1] != "]" or text.count("],[") != count - 1:
         raise Unreadable("the extracted texts do not split into one set per record")
-    case_ids, municipalities, assessed, dossier = zip(*rows)
+    flat = json.loads("[" + text[1:-1].replace("],[", ",") + "]")
+    width = len(_TEXTS)
+    if len(flat) != count * width:
+        raise Unreadable("the extracted texts do not split into one set per record")
+    case_ids, municipalities, assessed, dossier = (tuple(flat[i::width]) for i in range(width))
     if set(map(type, case_ids)) != {str}:
         raise Unreadable("case_id: a value is not a JSON string")
     for name in set(municipalities):

@@ -133,6 +133,8 @@ def test_facts_as_the_ledger_writes_them_decode():
         {"existing_dossier_since": 20240601},
         {"municipality": " "},
         {"municipality": "Eems\tdelta"},
+        {"municipality": "Eems],[delta"},  # valid, but it would join the texts of two records wrongly
+        {"municipality": 'Eems"],["delta'},
         {"municipality": None},
         {"case_id": 7},
     ],
