@@ -140,6 +140,7 @@ def test_the_typed_copies_of_the_facts_are_not_what_is_compared(tmp_path, change
         "json_set(inputs, '$.rijksmonument', 1)",
         "json_set(inputs, '$.assessed_on', '2026-02-30')",
         "json_set(inputs, '$.municipality', ' ')",
+        "json_set(inputs, '$.municipality', 'Eems],[delta')",
     ],
 )
 def test_facts_not_written_as_the_ledger_writes_them_are_compared_case_by_case(tmp_path, edit):
