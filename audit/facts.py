@@ -67,7 +67,7 @@ _NUMBERS_ITEM = rf"\[{_FLAG},{_FLAG},{_FLAG},{_FLAG},{_COUNT},{_AMOUNT},{_AMOUNT
 _NUMBERS_TEXT = re.compile(rf"{_NUMBERS_ITEM}(?:,{_NUMBERS_ITEM})*+")  # possessive: no backtracking state per item
 _AS_NUMBERS = str.maketrans({"[": None, "]": None, '"': None, ".": None})
 _NO_COST = -1
-_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CONTROL = re.compile(r"[\x00-\x1f]")
 
 
@@ -99,7 +99,7 @@ def ordinal(text: object) -> int:
     """Ordinal of a date written YYYY-MM-DD; NO_DATE for None, -1 for anything else."""
     if text is None:
         return NO_DATE
-    if not isinstance(text, str) or not _ISO_DATE.match(text):
+    if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
         return -1
     try:
         return date.fromisoformat(text).toordinal()
@@ -160,6 +160,8 @@ def _texts(text: str | None, count: int) -> tuple:
 
 def _ordinals(values: tuple, name: str, optional: bool = False) -> np.ndarray:
     """Dates written YYYY-MM-DD (or null, when optional) as ordinals."""
+    if not set(map(type, values)) <= ({str, type(None)} if optional else {str}):
+        raise Unreadable(f"{name}: a value is not a JSON string")
     found = np.array([ordinal(value) for value in values], dtype=np.int64)
     if found.min() < (0 if optional else 1):
         raise Unreadable(f"{name}: a value is not a date written YYYY-MM-DD")

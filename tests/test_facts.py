@@ -131,6 +131,8 @@ def test_facts_as_the_ledger_writes_them_decode():
         {"assessed_on": None},
         {"existing_dossier_since": "2024-6-1"},
         {"existing_dossier_since": 20240601},
+        {"existing_dossier_since": {"date": "2024-06-01"}},
+        {"assessed_on": ["2026-01-01"]},
         {"municipality": " "},
         {"municipality": "Eems\tdelta"},
         {"municipality": "Eems],[delta"},  # valid, but it would join the texts of two records wrongly
@@ -156,5 +158,5 @@ def test_a_count_that_does_not_match_the_joined_facts_is_unreadable():
 def test_ordinals():
     assert ordinal(None) == NO_DATE
     assert ordinal("2026-01-01") == date(2026, 1, 1).toordinal()
-    for bad in ("2026-02-29", "20260101", "2026-W01-1", "", 20260101):
+    for bad in ("2026-02-29", "20260101", "2026-W01-1", "2026-01-01\n", "", 20260101):
         assert ordinal(bad) == -1
