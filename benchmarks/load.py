@@ -121,6 +121,7 @@ def load_test(
     import subprocess
 
     port = free_port()
+    load, at = os.getloadavg()[0], time.time()
     command = [*cli, "serve", str(stats), "--port", str(port)]
     with open(log, "wb") as err:
         started = time.perf_counter()
@@ -148,6 +149,6 @@ def load_test(
         child.returncode = os.waitstatus_to_exitcode(status)
         total = time.perf_counter() - started
     # Stopped by us with SIGINT: uvicorn exits 0 on a clean shutdown.
-    server = finished("serve", command, total, status, usage, log)
+    server = finished("serve", command, total, status, usage, log, load, at)
     result = LoadResult(clients, loaded, tuple(latencies), len(errors), tuple(paths), server)
     return result, errors[:5]

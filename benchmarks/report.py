@@ -109,11 +109,13 @@ def _row(result: Result) -> str:
 
 
 def _runs(results: list[Result]) -> list[str]:
-    lines = ["| run | wall | CPU (user + sys) | peak RSS | exit |", "| --- | --- | --- | --- | --- |"]
-    for result in results:
-        for run in (*result.baselines, *result.operations):
-            lines.append(f"| {run.label} | {_seconds(run)} | {run.cpu_seconds:.1f} s | {_mib(run.peak_rss_bytes)} | "
-                         f"{run.status} |")
+    lines = ["| run | wall | CPU (user + sys) | peak RSS | exit | load at start (1 min) |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    runs = [run for result in results for run in (*result.baselines, *result.operations)]
+    for run in sorted(runs, key=lambda run: run.started_at):
+        load = "–" if run.load_at_start is None else f"{run.load_at_start:.2f}"
+        lines.append(f"| {run.label} | {_seconds(run)} | {run.cpu_seconds:.1f} s | {_mib(run.peak_rss_bytes)} | "
+                     f"{run.status} | {load} |")
     return lines
 
 
