@@ -86,12 +86,6 @@ class Facts:
     def __len__(self) -> int:
         return len(self.case_id)
 
-    def without(self, dropped: np.ndarray) -> Facts:
-        """The facts of the records not marked in `dropped` (a boolean mask)."""
-        kept = np.flatnonzero(~dropped).tolist()
-        return Facts(
-            tuple(self.case_id[i] for i in kept), tuple(self.municipality[i] for i in kept), self.columns.take(~dropped)
-        )
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -211,14 +205,13 @@ def seqs_of(text: str | None) -> np.ndarray:
 # --- the latest record of every case (compare) ---------------------------------------------------
 
 
-# Records 1..last that a later record of the same case (up to `last`) supersedes, found once with the
-# case index; the chunks are then read in seq order without a test per record.
-_SUPERSEDED_SQL = (
-    "SELECT group_concat(seq) FROM (SELECT r.seq FROM records AS r JOIN (SELECT case_id, max(seq) AS latest "
-    "FROM records WHERE seq <= ? GROUP BY case_id HAVING count(*) > 1) AS m ON r.case_id = m.case_id "
-    "WHERE r.seq < m.latest ORDER BY r.seq)"
+# The latest record of a case among records 1..last is the one with no later record of the same case up
+# to `last` (one probe of the case index per record, so superseded records are never extracted).
+_LATEST_SQL = (
+    f"SELECT count(*), {FACTS_SQL} FROM records AS r WHERE r.seq BETWEEN ? AND ? "
+    "AND NOT EXISTS (SELECT 1 FROM records AS later WHERE later.case_id = r.case_id AND later.seq > r.seq "
+    "AND later.seq <= ?)"
 )
-_CHUNK_SQL = f"SELECT count(*), group_concat(seq), {FACTS_SQL} FROM records WHERE seq BETWEEN ? AND ?"
 
 
 def latest_facts(
@@ -228,13 +221,6 @@ def latest_facts(
 
     Raises `Unreadable`.
     """
-    chunks = [(_CHUNK_SQL, (first, min(first + size - 1, last))) for first in range(1, last + 1, size)]
-    rows = in_workers(conn, [(_SUPERSEDED_SQL, (last,)), *chunks], workers)
-    superseded = seqs_of(next(rows)[0])
-    for count, seqs, numbers, texts in rows:
-        facts = decode_facts(count, numbers, texts)
-        seq = seqs_of(seqs)
-        if len(seq) != count:
-            raise Unreadable("the seqs do not split into one per record")
-        later = np.isin(seq, superseded, assume_unique=True)
-        yield facts.without(later) if later.any() else facts
+    chunks = [(_LATEST_SQL, (first, min(first + size - 1, last), last)) for first in range(1, last + 1, size)]
+    for row in in_workers(conn, chunks, workers):
+        yield decode_facts(*row)
