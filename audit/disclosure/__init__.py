@@ -10,9 +10,11 @@ Typical use::
     result.audit.to_records()                                    # confidential audit, store apart
 
 * :mod:`.model`: tables, cell references, relations, policy, status codes.
-* :mod:`.rules`: primary rules (small counts, revealing zeros, magnitude rules, rounding).
+* :mod:`.rules`: primary rules (small counts, revealing and implied zeros, magnitude rules, rounding).
 * :mod:`.engine`: the reader's knowledge as a linear system, and the LP interval audit.
-* :mod:`.protect`: secondary suppression over all tables together, and the output.
+* :mod:`.plan`: the cheapest cells to suppress for one cell, and witnesses of its protection (LPs).
+* :mod:`.secondary`: secondary suppression over all tables together: grow, prune, audit.
+* :mod:`.protect`: the protected output.
 
 Only :attr:`PublishedCell.public_status` may be shown to readers: the detailed
 reasons (:data:`STATUS_REVEALING_ZERO` says the value is 0, :data:`STATUS_PRIMARY`
@@ -51,6 +53,7 @@ from audit.disclosure.protect import ProtectedTable, ProtectionResult, Published
 from audit.disclosure.rules import (
     amount_status,
     fails_p_percent,
+    implied_zeros,
     primary_suppression,
     revealing_zeros,
     round_amount,
@@ -84,6 +87,7 @@ __all__ = [
     "amount_status",
     "audit",
     "fails_p_percent",
+    "implied_zeros",
     "margin_relations",
     "population_relations",
     "primary_suppression",

@@ -1,29 +1,8 @@
-"""Secondary suppression over all tables together, and the protected output.
+"""The protected output: every cell with its published values, or suppressed.
 
-Algorithm (deterministic; every choice breaks ties by a fixed order):
-
-1. Start from the primary suppressions (:func:`primary_suppression`).
-2. *Closure*, repeated until nothing changes:
-
-   * a contributor count that is suppressed forces its amount cell to be suppressed;
-   * an equality relation (margin, population or declared) with exactly one
-     suppressed cell would give that cell away by differencing, so the cheapest
-     published cell of that relation is suppressed too.
-
-3. *Audit*: compute the LP interval of every suppressed cell not yet known to be
-   protected. Suppressing more cells only removes knowledge, so a protected cell
-   stays protected and is not audited again.
-4. For every exposed cell, suppress the cheapest published cell that shares a
-   relation with it (if there is none, the cheapest cell one relation further,
-   through suppressed cells, and so on). A cell that shares a relation with a cell
-   added in the same round waits for the next round. Go back to 2.
-
-"Cheapest" means, in this order: closer to the exposed cell; of the same kind
-(count or amount); non-zero (a suppressed zero can only go up, so it adds little
-room); fewer total markers (interior cells before margins, grand totals last); a
-value at least the exposed cell's protection level; smaller value; then table name
-and key order. Each round suppresses at least one more cell, so the loop ends. When
-no candidate is left, :class:`DisclosureError` is raised.
+:func:`protect` applies the primary rules (:mod:`.rules`), grows the secondary
+suppressions over all tables together (:mod:`.secondary`), audits the final
+pattern (:mod:`.engine`) and builds the output.
 """
 
 from __future__ import annotations
@@ -41,17 +20,16 @@ from audit.disclosure.model import (
     STATISTIC_MEAN,
     STATISTIC_SUM,
     STATUS_PUBLISHED,
-    STATUS_SECONDARY,
     AmountTable,
     CellRef,
     CountTable,
-    DisclosureError,
     DisclosurePolicy,
     Key,
     Relation,
     Table,
 )
-from audit.disclosure.rules import primary_suppression, round_amount
+from audit.disclosure.rules import implied_zeros, primary_suppression, round_amount
+from audit.disclosure.secondary import Suppressor
 
 
 @attrs.frozen
@@ -123,120 +101,6 @@ class ProtectionResult:
         return {CellRef(t.name, c.key): c.status for t in self.tables for c in t.cells}
 
 
-class _Suppressor:
-    def __init__(self, system: System) -> None:
-        self.system = system
-        self.suppressed: set[int] = set()
-        self.reasons: dict[int, str] = {}
-
-    def add(self, i: int, reason: str) -> None:
-        if i not in self.suppressed:
-            self.suppressed.add(i)
-            self.reasons[i] = reason
-
-    def cost(self, j: int, distance: int, kind: str, need: Fraction) -> tuple[Any, ...]:
-        cell = self.system.cells[j]
-        return (
-            distance,
-            cell.kind != kind,
-            cell.value == 0,
-            cell.level,
-            cell.value < need,
-            cell.value,
-            cell.order,
-        )
-
-    def suppressible(self, j: int) -> bool:
-        return j not in self.suppressed and not self.system.cells[j].structural
-
-    def close(self) -> None:
-        system = self.system
-        changed = True
-        while changed:
-            changed = False
-            for count, amount in sorted(system.coupled.items()):
-                if count in self.suppressed and amount not in self.suppressed:
-                    self.add(amount, STATUS_SECONDARY)
-                    changed = True
-            for rel in system.relations:
-                if rel.op != "==":
-                    continue
-                inside = [i for i, _ in rel.coefs if i in self.suppressed]
-                if len(inside) != 1:
-                    continue
-                lone = system.cells[inside[0]]
-                candidates = [j for j, _ in rel.coefs if self.suppressible(j)]
-                if not candidates:
-                    continue
-                best = min(candidates, key=lambda j: self.cost(j, 1, lone.kind, lone.required))
-                self.add(best, STATUS_SECONDARY)
-                changed = True
-
-    def candidate(self, start: int) -> int | None:
-        system = self.system
-        target = system.cells[start]
-        seen_rel: set[int] = set()
-        seen_cells = {start}
-        frontier = [start]
-        distance = 1
-        while frontier:
-            found: list[int] = []
-            following: list[int] = []
-            for c in frontier:
-                for r in system.relations_of[c]:
-                    if r in seen_rel:
-                        continue
-                    seen_rel.add(r)
-                    for j, _ in system.relations[r].coefs:
-                        if j in seen_cells:
-                            continue
-                        seen_cells.add(j)
-                        if j in self.suppressed:
-                            following.append(j)
-                        elif self.suppressible(j):
-                            found.append(j)
-            if found:
-                return min(found, key=lambda j: self.cost(j, distance, target.kind, target.required))
-            frontier = sorted(following, key=lambda j: system.cells[j].order)
-            distance += 1
-        return None
-
-    def run(self, primary: dict[int, str]) -> None:
-        system = self.system
-        for i in sorted(primary, key=lambda i: system.cells[i].order):
-            self.add(i, primary[i])
-        verified: set[int] = set()
-        while True:
-            self.close()
-            pending = sorted(self.suppressed - verified, key=lambda i: system.cells[i].order)
-            intervals = system.intervals(self.suppressed, pending)
-            exposed = []
-            for i in pending:
-                if system.is_protected(i, intervals[i]):
-                    verified.add(i)
-                else:
-                    exposed.append(i)
-            if not exposed:
-                return
-            touched: set[int] = set()
-            stuck: list[int] = []
-            for i in exposed:
-                if touched.intersection(system.relations_of[i]):
-                    continue
-                j = self.candidate(i)
-                if j is None:
-                    stuck.append(i)
-                    continue
-                self.add(j, STATUS_SECONDARY)
-                touched.update(system.relations_of[j])
-            if not touched:
-                cell = system.cells[stuck[0]]
-                raise DisclosureError(
-                    f"table {cell.ref.table!r}, cell {cell.ref.key!r}: cannot be protected, "
-                    "no published cell left to suppress in the relations that tie it down"
-                )
-
-
 def protect(
     tables: Sequence[Table],
     relations: Iterable[Relation] = (),
@@ -252,7 +116,11 @@ def protect(
     """
     system = System(tables, relations, policy)
     primary = {system.ref_index(ref): status for ref, status in primary_suppression(system.tables, policy).items()}
-    suppressor = _Suppressor(system)
+    implied = {
+        system.ref_index(zero): frozenset(system.ref_index(m) for m in margins)
+        for zero, margins in implied_zeros(system.tables, policy).items()
+    }
+    suppressor = Suppressor(system, implied)
     suppressor.run(primary)
     system.check_pattern(suppressor.suppressed)
     report = build_report(system, suppressor.suppressed, suppressor.reasons)

@@ -15,6 +15,21 @@ Rules, exactly:
   A zero whose margin is 0 (an empty group) reveals nothing about any unit and is
   published, as are zeros among two or more non-zero cells of a group of at least
   ``threshold`` units.
+* **Implied zeros.** A zero that (a) or (b) flags is still published when a
+  published zero already implies it, because suppressing it would hide nothing:
+
+  (c) it is a summand of an empty group whose margin is published (the margin is
+      a zero that is not itself revealing): every summand of an empty group is 0;
+  (d) it is a margin whose summands in one identity are all published zeros or
+      structural zeros.
+
+  Zeros that stay revealing are never counted as published here, so two zeros
+  cannot excuse each other. A zero published under (c) depends on its empty
+  margins: :func:`implied_zeros` names them, and secondary suppression
+  suppresses the zero too (as a revealing zero) when it suppresses all of them.
+  Under (d) nothing more is needed: a summand that is suppressed later is
+  pinned at 0 by the published zero margin, so protecting it suppresses that
+  margin as well.
 * **Too few contributors.** An amount cell (sum or mean) with fewer than
   ``min_contributors`` contributions is suppressed (:data:`STATUS_FEW_CONTRIBUTORS`).
   This includes empty cells.
@@ -45,6 +60,7 @@ from audit.disclosure.model import (
     Key,
     Number,
     Table,
+    key_sort_key,
     margin_relations,
 )
 
@@ -74,8 +90,8 @@ def fails_p_percent(contributions: Sequence[Number], p_percent: Number = 10) -> 
     return remainder < Fraction(p_percent) / 100 * x1
 
 
-def revealing_zeros(table: CountTable, threshold: int = 10) -> frozenset[Key]:
-    """Keys of the zeros of ``table`` that are revealing (rules (a) and (b) above)."""
+def _flagged_zeros(table: CountTable, threshold: int) -> set[Key]:
+    """Zeros that rules (a) and (b) flag, implied or not."""
     cells = table.cells
     found: set[Key] = set()
     for margin, summands in margin_relations(table.categories, table.total):
@@ -87,7 +103,48 @@ def revealing_zeros(table: CountTable, threshold: int = 10) -> frozenset[Key]:
             for s in summands:
                 if cells[s] == 0 and s not in table.all_structural_zeros:
                     found.add(s)
-    return frozenset(found)
+    return found
+
+
+def _zero_analysis(table: CountTable, threshold: int) -> tuple[frozenset[Key], dict[Key, frozenset[Key]]]:
+    """The revealing zeros, and each zero published under (c) only, with the empty margins that imply it."""
+    cells = table.cells
+    identities = margin_relations(table.categories, table.total)
+
+    def empty_margins(z: Key, revealing: set[Key]) -> frozenset[Key]:
+        return frozenset(m for m, summands in identities if z in summands and cells[m] == 0 and m not in revealing)
+
+    def from_summands(z: Key, revealing: set[Key]) -> bool:
+        return any(
+            m == z and all(cells[s] == 0 and s not in revealing for s in summands) for m, summands in identities
+        )
+
+    flagged = _flagged_zeros(table, threshold)
+    revealing = set(flagged)
+    changed = True
+    while changed:  # publishing one zero can imply another; the result does not depend on the order
+        changed = False
+        for z in sorted(revealing, key=lambda k: key_sort_key(k, table.total)):
+            if empty_margins(z, revealing) or from_summands(z, revealing):
+                revealing.discard(z)
+                changed = True
+    implied = {z: empty_margins(z, revealing) for z in flagged - revealing if not from_summands(z, revealing)}
+    return frozenset(revealing), implied
+
+
+def revealing_zeros(table: CountTable, threshold: int = 10) -> frozenset[Key]:
+    """Keys of the zeros of ``table`` that are revealing (rules (a) and (b), less the implied zeros)."""
+    return _zero_analysis(table, threshold)[0]
+
+
+def implied_zeros(tables: Iterable[Table], policy: DisclosurePolicy = DEFAULT_POLICY) -> dict[CellRef, frozenset[CellRef]]:
+    """Zeros published under rule (c), each with the empty margins that imply it (all must stay published)."""
+    out: dict[CellRef, frozenset[CellRef]] = {}
+    for table in sorted(tables, key=lambda t: t.name):
+        if isinstance(table, CountTable):
+            for key, margins in _zero_analysis(table, policy.threshold)[1].items():
+                out[CellRef(table.name, key)] = frozenset(CellRef(table.name, m) for m in margins)
+    return out
 
 
 def amount_status(contributions: Sequence[Decimal], policy: DisclosurePolicy = DEFAULT_POLICY) -> str | None:
