@@ -329,3 +329,19 @@ def test_canonical_bytes_do_not_depend_on_time_zone_or_locale(tmp_path):
         outputs.append(json.loads(done.stdout))
     assert all(out == outputs[0] for out in outputs)
     assert outputs[0][0][0] == "2026-03-29T00:59:59.000000Z"
+
+
+def test_opening_a_non_ledger_leaves_the_file_alone(tmp_path):
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(BadInput, match="not a dh-audit ledger"):
+        Ledger(other, create=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+    assert sqlite3.connect(other).execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    text = tmp_path / "notes.db"
+    text.write_text("not sqlite")
+    with pytest.raises(BadInput, match="not a dh-audit ledger"):
+        Ledger(text, create=False)
