@@ -104,7 +104,7 @@ def test_clone_without_shared_collects_the_whole_suite(tmp_path: Path) -> None:
     assert "ERROR collecting" not in output, output[-4000:]
     collected = COLLECTED_LINE.search(output)
     assert collected is not None, output[-4000:]
-    assert int(collected.group(1)) > 1000
+    assert int(collected.group(1)) > 500
     # The Merkle vectors are collected from the clone's own tests/data (196 of them, each at least once).
     vector_ids = {line for line in done.stdout.splitlines() if line.startswith("tests/test_merkle.py::") and ".json" in line}
     assert len(vector_ids) >= 196
