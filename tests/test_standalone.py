@@ -106,11 +106,12 @@ def test_clone_without_shared_collects_the_whole_suite(tmp_path: Path) -> None:
     assert collected is not None, output[-4000:]
     assert int(collected.group(1)) > 500
     # The Merkle vectors are collected from the clone's own tests/data (196 of them, each at least once).
-    vector_ids = {line for line in done.stdout.splitlines() if line.startswith("tests/test_merkle.py::") and ".json" in line}
+    lines = done.stdout.splitlines()
+    vector_ids = {line for line in lines if line.startswith("tests/test_merkle.py::") and ".json" in line}
     assert len(vector_ids) >= 196
     # Every test file of the clone was collected.
     test_files = {p.relative_to(clone).as_posix() for p in (clone / "tests").rglob("test_*.py")}
-    collected_files = {line.split("::", 1)[0] for line in done.stdout.splitlines() if "::" in line}
+    collected_files = {line.split("::", 1)[0] for line in lines if "::" in line}
     assert test_files <= collected_files, sorted(test_files - collected_files)
 
 
