@@ -1,8 +1,7 @@
 """Tests for audit.merkle: RFC 6962 hashing, proof generation and verification.
 
-The official transparency-dev test vectors live outside the repository, in the
-``shared/`` folder that is a sibling of the repository clone. Their absence is a
-collection error, never a skip.
+The official transparency-dev test vectors are copied into ``tests/data/merkle``
+(see ``tests/data/README.md``). Their absence is a collection error, never a skip.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ from audit.merkle import (
 # Test vectors
 # ---------------------------------------------------------------------------
 
-VECTOR_DIR = Path(__file__).resolve().parents[2] / "shared" / "testvectors" / "merkle"
+VECTOR_DIR = Path(__file__).resolve().parent / "data" / "merkle"
 
 # The leaves of the reference tree used by the transparency-dev test suite (the
 # RFC 6962 / Certificate Transparency test data). The numbered vector folders are
@@ -79,7 +78,7 @@ class Vector:
 def _load_vectors() -> list[Vector]:
     if not VECTOR_DIR.is_dir():
         raise FileNotFoundError(
-            f"Merkle test vectors not found at {VECTOR_DIR}; the repository must be cloned next to shared/"
+            f"Merkle test vectors not found at {VECTOR_DIR}; they are part of the repository (tests/data/merkle)"
         )
     vectors = []
     for path in sorted(VECTOR_DIR.rglob("*.json")):
