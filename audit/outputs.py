@@ -218,6 +218,10 @@ class Output:
             for guarded, what in given.guarded():
                 if _same_file(path, guarded):
                     raise BadInput(option, f"{path} is {what}; an output never replaces an input")
+        for suffix in SIDE_FILES:
+            database = Path(str(path)[: -len(suffix)]) if path.name.endswith(suffix) else None
+            if database is not None and database.is_file() and is_sqlite(database):
+                raise BadInput(option, f"{path} is where SQLite keeps the journal of {database}")
         try:
             info = path.lstat()
         except FileNotFoundError:

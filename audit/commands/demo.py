@@ -98,7 +98,7 @@ The demo writes only into a new or empty --dir. A --dir holding an earlier
 demo's output is replaced only with --force; a --dir holding anything else (or
 a demo file changed since) is refused, with or without --force."""
 )
-@click.option("--dir", "directory", default="dh-audit-demo", show_default=True, type=click.Path(file_okay=False),
+@click.option("--dir", "directory", default="dh-audit-demo", show_default=True, metavar="DIR",
               help="Where every output goes: a new or empty directory (or an earlier demo's, with --force).")
 @click.option("--n", "count", type=click.IntRange(min=1, max=2_000_000), default=20_000, show_default=True,
               help="Number of synthetic addresses.")
