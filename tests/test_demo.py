@@ -61,15 +61,17 @@ def test_demo_reruns_in_the_same_directory_only_with_force(tmp_path):
 def test_demo_never_removes_a_file_it_did_not_make(tmp_path):
     out = tmp_path / "demo"
     assert CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "30"]).exit_code == 0
-    mine = out / "notities.txt"
-    mine.write_text("mijn eigen aantekeningen")
     (out / "stats.db").write_bytes((out / "stats.db").read_bytes() + b"changed")  # a demo file changed since
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    for extra in ([], ["--force"]):
-        result = CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "30", *extra])
-        assert result.exit_code == 2 and result.output.startswith("error: --dir: "), result.output
-        assert len(result.output.strip().splitlines()) == 1
-    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    for added in (None, out / "notities.txt"):
+        if added is not None:
+            added.write_text("mijn eigen aantekeningen")
+        before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        for extra in ([], ["--force"]):
+            result = CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "30", *extra])
+            assert result.exit_code == 2 and result.output.startswith("error: --dir: "), result.output
+            assert len(result.output.strip().splitlines()) == 1
+            assert ("notities.txt" if added else "stats.db (changed") in result.output
+        assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
     foreign = tmp_path / "foreign"
     foreign.mkdir()
