@@ -5,10 +5,16 @@ the framework of its date; record a 2026 reassessment of every case assessed
 before 2026; sign a checkpoint; verify; replay every record; compare
 `pilot-2024` with `2026`; find the boundary cases; write the reports; publish
 the protected statistics. Every output lands in one directory.
+
+The demo writes only into a new or empty directory, or, with ``force``, over
+its own earlier output: a list of what it wrote (`MANIFEST`) says which files
+those are, and a directory holding anything else, or a demo file changed since,
+is refused. So the demo never removes a file it did not make.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -27,13 +33,18 @@ from . import compare as comparing
 from . import replay as replaying
 from . import scan, synth
 from .checkpoints import create_checkpoint, describe_checkpoint
+from .errors import BadInput
 from .ledger import Entry, Ledger, VerifyReport
+from .outputs import CHECKPOINT, HTML_REPORT, MARKDOWN_REPORT, Kind, is_ledger_file, output
 from .signing import generate_keypair, load_private_key
 
 HISTORICAL_ACTOR = "demo-beoordelaar"
 REASSESSMENT_ACTOR = "demo-herbeoordeling"
 REASSESSMENT_FIRST_DAY = date(2026, 1, 5)
 REASSESSMENT_DAYS = 280  # reassessments are spread over 2026, from 5 January to early October
+MANIFEST = ".dh-audit-demo.json"
+LEDGER_NAME = "ledger.db"
+DEMO_JSON = Kind("file made by dh-audit demo", lambda path: False)  # written only into an empty directory
 
 # `progress(label, total)` returns a context manager whose value is `update(n)`.
 Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
@@ -105,21 +116,100 @@ def _pick_example(found: list[boundaries.Found]) -> str | None:
     return found[0].case.case_id if found else None
 
 
-def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Callable[[str], None]) -> DemoSummary:
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _ledger_id(path: Path) -> str | None:
+    if not is_ledger_file(path):
+        return None
+    with Ledger(path, create=False) as ledger:
+        return ledger.ledger_id
+
+
+def _write_manifest(directory: Path) -> None:
+    """List every file the demo wrote: its SHA-256, or for the ledger (which one may use) its ledger id."""
+    files = {}
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and path.name != MANIFEST:
+            name = path.relative_to(directory).as_posix()
+            files[name] = {"ledger_id": _ledger_id(path)} if name == LEDGER_NAME else {"sha256": _sha256(path)}
+    text = json.dumps({"made_by": "dh-audit demo", "files": files}, indent=1) + "\n"
+    output(directory / MANIFEST, "--dir", DEMO_JSON).write_text(text)
+
+
+def _not_made_by_demo(directory: Path) -> str | None:
+    """The first thing in `directory` that the earlier demo run did not write as it is now; None if none."""
+    try:
+        listed = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"no list of an earlier demo's files ({MANIFEST})"
+    for path in sorted(directory.rglob("*")):
+        name = path.relative_to(directory).as_posix()
+        if path.is_symlink():
+            return f"{name} (a symbolic link)"
+        if path.is_dir():
+            if not any(other.startswith(name + "/") for other in listed):
+                return f"{name}/"
+            continue
+        if name == MANIFEST or name in (f"{LEDGER_NAME}-wal", f"{LEDGER_NAME}-shm"):
+            continue
+        made = listed.get(name)
+        if not isinstance(made, dict):
+            return name
+        if name == LEDGER_NAME:
+            if made.get("ledger_id") is None or _ledger_id(path) != made["ledger_id"]:
+                return f"{name} (not the demo's ledger)"
+        elif _sha256(path) != made.get("sha256"):
+            return f"{name} (changed since the demo wrote it)"
+    return None
+
+
+def prepare_directory(directory: Path, force: bool) -> None:
+    """Make `directory` ready: new, empty, or (with `force`) emptied of an earlier demo's own files."""
+    if directory.is_symlink():
+        raise BadInput("--dir", f"{directory} is a symbolic link; the demo writes only into a real directory")
+    if not directory.exists():
+        directory.mkdir(parents=True)
+        return
+    if not directory.is_dir():
+        raise BadInput("--dir", f"{directory} is not a directory")
+    if not any(directory.iterdir()):
+        return
+    foreign = _not_made_by_demo(directory)
+    if foreign is not None:
+        raise BadInput("--dir", f"{directory} holds {foreign}, not made by dh-audit demo; the demo writes only "
+                                "into a new or empty directory, or over its own earlier output (choose another --dir)")
+    if not force:
+        raise BadInput("--dir", f"{directory} holds an earlier demo; give --force to replace it")
+    for path in sorted(directory.iterdir()):
+        if path.name != MANIFEST:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    (directory / MANIFEST).unlink()
+
+
+def _write(path: Path, text: str, kind: Kind) -> None:
+    output(path, "--dir", kind).write_text(text)
+
+
+def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Callable[[str], None],
+             force: bool = False) -> DemoSummary:
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    for stale in ("ledger.db", "ledger.db-wal", "ledger.db-shm", "stats.db", "keys"):
-        target = directory / stale
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
+    prepare_directory(directory, force)
     cases_path = directory / "cases.jsonl"
-    ledger_path = directory / "ledger.db"
+    ledger_path = directory / LEDGER_NAME
 
     step(f"1/9 generating {n} synthetic cases (seed {seed})")
     with progress("generating", 1) as update:
-        written = synth.write_jsonl(cases_path, n, seed)
+        counted = []
+        output(cases_path, "--dir", DEMO_JSON).write_with(
+            lambda temp: counted.append(synth.write_jsonl(temp, n, seed))
+        )
+        written = counted[0]
         update(1)
 
     ledger = Ledger(ledger_path)
@@ -134,12 +224,12 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
     step("4/9 signing a checkpoint and verifying the ledger")
     keys = directory / "keys"
     keys.mkdir()
-    private, public, _ = generate_keypair(keys / "demo-sleutel")
+    private, public, _ = generate_keypair(keys / "demo-sleutel", "--dir")
     checkpoint = create_checkpoint(ledger, load_private_key(private))
     checkpoint_path = directory / "checkpoint.json"
-    checkpoint_path.write_text(checkpoint.to_json(), encoding="utf-8")
+    _write(checkpoint_path, checkpoint.to_json(), CHECKPOINT)
     head_path = directory / "head.json"
-    head_path.write_text(ledger.head().to_json(), encoding="utf-8")
+    _write(head_path, ledger.head().to_json(), DEMO_JSON)
     with progress("verifying", 1) as update:
         verified = ledger.verify()
         update(1)
@@ -171,18 +261,19 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
     compare_html = directory / "vergelijking.html"
     compare_md = directory / "vergelijking.md"
     signed = describe_checkpoint(checkpoint, records)
-    compare_html.write_text(compare_report_html(protected, before, after, head, signed), encoding="utf-8")
-    compare_md.write_text(compare_report_markdown(protected, before, after, head, signed), encoding="utf-8")
+    _write(compare_html, compare_report_html(protected, before, after, head, signed), HTML_REPORT)
+    _write(compare_md, compare_report_markdown(protected, before, after, head, signed), MARKDOWN_REPORT)
     boundary_html = directory / "grensgevallen.html"
-    boundary_html.write_text(boundary_report(found, boundary_summary, after, cases, head), encoding="utf-8")
+    _write(boundary_html, boundary_report(found, boundary_summary, after, cases, head), HTML_REPORT)
     boundary_json = directory / "grensgevallen.json"
-    boundary_json.write_text(
+    _write(
+        boundary_json,
         json.dumps(
             {"summary": boundaries.summary_to_data(boundary_summary),
              "cases": [boundaries.boundary_to_data(item) for item in found]},
             indent=1, ensure_ascii=False,
         ),
-        encoding="utf-8",
+        DEMO_JSON,
     )
     example = _pick_example(found)
     replay_html = None
@@ -194,13 +285,15 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
         result = history[-1][1]
         found_fw = installed.get(focus.framework)
         replay_html = directory / f"herhaling-{example}.html"
-        replay_html.write_text(
-            replay_report(result, focus, history, found_fw[0] if found_fw else None, other, head), encoding="utf-8"
+        _write(
+            replay_html, replay_report(result, focus, history, found_fw[0] if found_fw else None, other, head),
+            HTML_REPORT,
         )
 
     step("9/9 publishing the protected statistics")
     stats = _publish(ledger_path, directory / "stats.db")
     ledger.close()
+    _write_manifest(directory)
     outputs = DemoOutputs(
         directory, cases_path, ledger_path, head_path, checkpoint_path, public, compare_html, compare_md,
         boundary_html, boundary_json, replay_html, stats,

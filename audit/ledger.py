@@ -45,6 +45,7 @@ from .checkpoints import SCHEMA as CHECKPOINTS_SCHEMA
 from .checkpoints import Checkpoint
 from .errors import BadInput
 from .merkle import CompactRange, leaf_hash
+from .outputs import check_ledger_path
 
 KINDS = ("assessment", "objection_decision", "exception_decision", "correction")
 NEEDS_SUPERSEDES = ("objection_decision", "correction")
@@ -264,17 +265,6 @@ class UtcClock:
         return f"{self._prefix}{micro:06d}Z"
 
 
-def _has_records_table(path: Path) -> bool:
-    try:
-        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            return probe.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'").fetchone() is not None
-        finally:
-            probe.close()
-    except sqlite3.DatabaseError:
-        return False
-
-
 def connect(path: str | Path) -> sqlite3.Connection:
     """A connection as every ledger writer uses it: autocommit (explicit BEGIN), WAL, ``synchronous=FULL``."""
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -346,11 +336,8 @@ class Ledger:
         engine: str | None = None,
     ):
         self.path = Path(path)
-        if not create and not self.path.exists():
-            raise BadInput("db", f"no ledger at {self.path}")
-        if not create and not _has_records_table(self.path):
-            # Checked read-only first: `connect` switches a file to WAL, which must not happen to a stranger's file.
-            raise BadInput("db", f"{self.path} is not a dh-audit ledger")
+        # Checked without writing first: `connect` switches a file to WAL, which must not happen to a stranger's file.
+        check_ledger_path(self.path, create=create)
         self._clock = clock
         self._new_id = new_id or random_ids().__next__
         self._engine_version = engine or engine_version()

@@ -14,16 +14,14 @@ protected.
 The ledger is read in one read transaction (a consistent snapshot while others
 append), and the statistics database is written to a temporary file in the
 target directory and then renamed over the target: readers see the old file or
-the new one, never a half-written one.
+the new one, never a half-written one (`audit.outputs`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,6 +38,7 @@ from .disclosure import (
 )
 from .errors import BadInput
 from .ledger import Ledger
+from .outputs import DISCLOSURE_AUDIT, STATISTICS_DB, Output, check_ledger_path, distinct, inputs, output
 from .publication_tables import DIMENSION_LABELS, SQL_TABLES, SqlTable, publication_tables
 from .statistics import LedgerStatistics, ledger_statistics
 
@@ -114,34 +113,6 @@ def suppression_rules(policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
 
 
 # --- reading ------------------------------------------------------------------------------------
-
-
-def _check_paths(ledger_path: Path, out_path: Path) -> None:
-    if not ledger_path.is_file():
-        raise BadInput("db", f"no ledger at {ledger_path}")
-    if not _has_table(ledger_path, "records"):
-        raise BadInput("db", f"{ledger_path} is not a dh-audit ledger")
-    if out_path.resolve() == ledger_path.resolve():
-        raise BadInput("out", "must not be the ledger itself")
-    if not out_path.parent.is_dir():
-        raise BadInput("out", f"directory {out_path.parent} does not exist")
-    if out_path.exists():
-        if out_path.is_dir():
-            raise BadInput("out", f"{out_path} is a directory")
-        if _has_table(out_path, "records"):
-            raise BadInput("out", f"{out_path} holds a decision ledger; it is never overwritten by a publication")
-
-
-def _has_table(path: Path, name: str) -> bool:
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return False
-    return row is not None
 
 
 def _read(ledger_path: Path) -> tuple[LedgerStatistics, Checkpoint | None]:
@@ -263,21 +234,7 @@ def _write(path: Path, result: ProtectionResult, info: list[tuple[str, str]]) ->
     return summaries
 
 
-def _replace(target: Path, write) -> None:
-    """Write through `write(temp_path)` to a temporary file beside `target`, then rename it over `target`."""
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    temp_path = Path(temp)
-    try:
-        temp_path.unlink()
-        write(temp_path)
-        os.replace(temp_path, target)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
-
-
-def _write_audit(path: Path, result: ProtectionResult, stats: LedgerStatistics, generated: str,
+def _write_audit(target: Output, result: ProtectionResult, stats: LedgerStatistics, generated: str,
                  out_path: Path) -> None:
     report = {
         "confidential": "Contains true values of suppressed cells. Never publish this file.",
@@ -289,10 +246,7 @@ def _write_audit(path: Path, result: ProtectionResult, stats: LedgerStatistics, 
         "entries": result.audit.to_records(),
     }
 
-    def write(temp: Path) -> None:
-        temp.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-    _replace(path, write)
+    target.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
 
 
 def publish(
@@ -303,6 +257,7 @@ def publish(
     generated: str | None = None,
     audit_path: str | Path | None = None,
     policy: DisclosurePolicy = DEFAULT_POLICY,
+    force: bool = False,
 ) -> PublicationSummary:
     """Build STATS.db from the ledger: protected aggregates only, replaced atomically.
 
@@ -310,18 +265,19 @@ def publish(
     every case id marks invented data, otherwise the ledger). `generated` is the
     generation time as stated (default: the current month, ``YYYY-MM``; give a
     fixed string for reproducible files). The confidential audit goes to
-    `audit_path` (default: next to the ledger).
+    `audit_path` (default: next to the ledger). An existing publication or audit is
+    replaced only with `force`; a ledger, a key or any other file never is (`audit.outputs`).
     """
     ledger_path, out_path = Path(ledger_path), Path(out_path)
-    _check_paths(ledger_path, out_path)
-    audit_target = Path(audit_path) if audit_path is not None else default_audit_path(ledger_path)
-    if audit_target.resolve() == out_path.resolve():
-        raise BadInput("audit_report", "must not be the publication itself")
-    if not audit_target.parent.is_dir():
-        raise BadInput("audit_report", f"directory {audit_target.parent} does not exist")
     generated = current_month() if generated is None else generated
     if _DAY.search(generated):
         raise BadInput("generated", f"must not be finer than a month (got {generated!r})")
+    check_ledger_path(ledger_path, create=False)
+    given = inputs(db=ledger_path)
+    out = output(out_path, "--out", STATISTICS_DB, force=force, inputs=given)
+    audit_target = Path(audit_path) if audit_path is not None else default_audit_path(ledger_path)
+    audit_out = output(audit_target, "--audit-report", DISCLOSURE_AUDIT, force=force, inputs=given)
+    distinct(out, audit_out)
     stats, checkpoint = _read(ledger_path)
     tables = publication_tables(stats)
     result = protect(tables.tables, tables.relations, policy=policy)
@@ -332,8 +288,8 @@ def publish(
     def write(temp: Path) -> None:
         summaries.extend(_write(temp, result, info))
 
-    _write_audit(audit_target, result, stats, generated, out_path)
-    _replace(out_path, write)
+    _write_audit(audit_out, result, stats, generated, out_path)
+    out.write_with(write)
     return PublicationSummary(
         out_path=out_path, audit_path=audit_target, records=stats.facts.records, head_hash=stats.facts.head_hash,
         checkpoint=checkpoint, generated=generated, tables=tuple(summaries), profiles=stats.evaluated.profiles,

@@ -17,10 +17,10 @@ import asyncio
 import copy
 import importlib.util
 import json
-import sqlite3
 from pathlib import Path
 
 from .errors import BadInput
+from .outputs import is_sqlite, sqlite_tables
 
 METADATA_FILE = "datasette_metadata.json"
 DATABASE_KEY = "statistiek"
@@ -73,14 +73,9 @@ def check_publication(stats_path: str | Path) -> Path:
     path = Path(stats_path)
     if not path.is_file():
         raise BadInput("STATS.db", f"no file at {path}")
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise BadInput("STATS.db", f"{path} is not an SQLite database ({exc})") from None
+    tables = sqlite_tables(path) if is_sqlite(path) else None  # read without leaving a -wal or -shm behind
+    if tables is None:
+        raise BadInput("STATS.db", f"{path} is not an SQLite database")
     ledger = [name for name in LEDGER_TABLES if name in tables]
     if ledger:
         raise BadInput(

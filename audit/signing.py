@@ -9,7 +9,6 @@ The private key never goes into the ledger.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .errors import BadInput
+from .outputs import KEY, output
 
 
 def raw_public_key(key: Ed25519PublicKey) -> bytes:
@@ -42,15 +42,15 @@ def public_key_path(private_path: str | Path) -> Path:
     return Path(f"{private_path}.pub")
 
 
-def generate_keypair(out: str | Path) -> tuple[Path, Path, str]:
+def generate_keypair(out: str | Path, option: str = "--out") -> tuple[Path, Path, str]:
     """Write a new private key to ``out`` (mode 0600) and its public key to ``out.pub``.
 
-    Refuses to overwrite either file. Returns both paths and the key id.
+    Refuses (`BadInput` naming `option`) when either file exists, even as a symlink;
+    each is written to a temporary file and linked into place, so neither is ever
+    overwritten. Returns both paths and the key id.
     """
-    private_path, public_path = Path(out), public_key_path(out)
-    for path in (private_path, public_path):
-        if path.exists():
-            raise BadInput("out", f"{path} already exists; a signing key is never overwritten")
+    private_out = output(out, option, KEY, create_only=True)
+    public_out = output(public_key_path(out), option, KEY, create_only=True)
     key = Ed25519PrivateKey.generate()
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -58,14 +58,19 @@ def generate_keypair(out: str | Path) -> tuple[Path, Path, str]:
     public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+    def write(data: bytes):
+        def into(temp: Path) -> None:
+            temp.write_bytes(data)
+
+        return into
+
+    private_path = private_out.write_with(write(private_pem), mode=0o600)
     try:
-        fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as exc:
-        raise BadInput("out", f"cannot create {private_path} ({exc.strerror})") from None
-    with os.fdopen(fd, "wb") as handle:
-        os.fchmod(handle.fileno(), 0o600)
-        handle.write(private_pem)
-    public_path.write_bytes(public_pem)
+        public_path = public_out.write_with(write(public_pem))
+    except BaseException:
+        private_path.unlink()  # made a moment ago by this call: a key without its public half is of no use
+        raise
     return private_path, public_path, key_id(key.public_key())
 
 

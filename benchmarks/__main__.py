@@ -120,7 +120,7 @@ class Bench:
 
     def _publish_command(self) -> list[str]:
         return [*self.cli, "publish", "--db", str(self.ledger), "--out", str(self.stats),
-                "--generated", "2026-11", "--audit-report", str(self.dir / "disclosure-audit.json")]
+                "--generated", "2026-11", "--audit-report", str(self.dir / "disclosure-audit.json"), "--force"]
 
     # --- the rows -------------------------------------------------------------------------
 

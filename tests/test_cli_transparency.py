@@ -44,7 +44,7 @@ def test_keygen_writes_a_private_key_only_its_owner_can_read(tmp_path):
     assert key.read_text().startswith("-----BEGIN PRIVATE KEY-----")
     assert (tmp_path / "signing.key.pub").read_text().startswith("-----BEGIN PUBLIC KEY-----")
     again = run("keygen", "--out", key)
-    assert again.exit_code == 2 and last_line(again).startswith("error: out: ") and "never overwritten" in again.output
+    assert again.exit_code == 2 and last_line(again).startswith("error: --out: ") and "never overwritten" in again.output
 
 
 def test_keygen_checkpoint_inclusion_proof_and_verify(tmp_path):

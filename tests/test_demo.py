@@ -44,13 +44,41 @@ def test_demo_runs_end_to_end(tmp_path):
     assert "records" not in tables and len(tables) >= 6
 
 
-def test_demo_reruns_in_the_same_directory(tmp_path):
+def test_demo_reruns_in_the_same_directory_only_with_force(tmp_path):
     out = tmp_path / "demo"
-    for _ in range(2):
-        result = CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "50"])
-        assert result.exit_code == 0, result.output
+    first = CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "50"])
+    assert first.exit_code == 0, first.output
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    again = CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "50"])
+    assert again.exit_code == 2 and again.output.startswith("error: --dir: ") and "--force" in again.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    forced = CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "50", "--force"])
+    assert forced.exit_code == 0, forced.output
     with Ledger(out / "ledger.db", create=False) as ledger:
         assert ledger.conn.execute("SELECT COUNT(DISTINCT case_id) FROM records").fetchone()[0] == 50
+
+
+def test_demo_never_removes_a_file_it_did_not_make(tmp_path):
+    out = tmp_path / "demo"
+    assert CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "30"]).exit_code == 0
+    (out / "stats.db").write_bytes((out / "stats.db").read_bytes() + b"changed")  # a demo file changed since
+    for added in (None, out / "notities.txt"):
+        if added is not None:
+            added.write_text("mijn eigen aantekeningen")
+        before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        for extra in ([], ["--force"]):
+            result = CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "30", *extra])
+            assert result.exit_code == 2 and result.output.startswith("error: --dir: "), result.output
+            assert len(result.output.strip().splitlines()) == 1
+            assert ("notities.txt" if added else "stats.db (changed") in result.output
+        assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "ledger.db").write_bytes(b"not the demo's")
+    result = CliRunner().invoke(main, ["demo", "--dir", str(foreign), "--n", "30", "--force"])
+    assert result.exit_code == 2 and "not made by dh-audit demo" in result.output
+    assert (foreign / "ledger.db").read_bytes() == b"not the demo's" and len(list(foreign.iterdir())) == 1
 
 
 def test_reassessments_fall_on_2026_working_days():

@@ -30,7 +30,8 @@ from audit.disclosure import (
 from audit.ledger import Ledger
 from audit.profiles import cut_points, profile_sql
 from audit.publication_tables import SQL_TABLES
-from audit.publish import PUBLICATION_TABLE, _replace, default_audit_path, publish
+from audit.outputs import STATISTICS_DB, output
+from audit.publish import PUBLICATION_TABLE, default_audit_path, publish
 from audit.scan import latest_inputs
 from audit.statistics import ProfileMismatch, evaluated_counts
 from decisions.evaluate import evaluate
@@ -200,10 +201,13 @@ def test_publishing_replaces_the_file_atomically_and_a_failure_leaves_the_old_on
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        _replace(target, half_written)
+        output(target, "--out", STATISTICS_DB, force=True).write_with(half_written)
     assert target.read_bytes() == before
     inode = target.stat().st_ino
-    publish(ledger_path, target, generated="2026-11", audit_path=tmp_path / "audit.json")
+    with pytest.raises(BadInput, match="give --force"):
+        publish(ledger_path, target, generated="2026-11", audit_path=tmp_path / "audit.json")
+    assert target.read_bytes() == before and not (tmp_path / "audit.json").exists()
+    publish(ledger_path, target, generated="2026-11", audit_path=tmp_path / "audit.json", force=True)
     assert target.stat().st_ino != inode  # a new file renamed over the old one
     assert target.read_bytes() == before  # the same ledger gives the same bytes
     (tmp_path / "audit.json").unlink()
@@ -214,14 +218,14 @@ def test_bad_input_is_refused_with_one_line_naming_the_field(published, ledger_p
     runner = CliRunner()
     cases = [
         (["publish", "--db", str(tmp_path / "missing.db"), "--out", str(tmp_path / "s.db")], "error: db: no ledger"),
-        (["publish", "--db", str(ledger_path), "--out", str(ledger_path)], "error: out: must not be the ledger"),
-        (["publish", "--db", str(ledger_path), "--out", str(tmp_path / "nope" / "s.db")], "error: out: directory"),
+        (["publish", "--db", str(ledger_path), "--out", str(ledger_path)], "error: --out: "),
+        (["publish", "--db", str(ledger_path), "--out", str(tmp_path / "nope" / "s.db")], "error: --out: directory"),
         (["publish", "--db", str(ledger_path), "--out", str(tmp_path / "s.db"), "--generated", "2026-11-22"],
          "error: generated: must not be finer than a month"),
     ]
     other_ledger = tmp_path / "other.db"
     Ledger(other_ledger).close()
-    cases.append((["publish", "--db", str(ledger_path), "--out", str(other_ledger)], "error: out: "))
+    cases.append((["publish", "--db", str(ledger_path), "--out", str(other_ledger)], "error: --out: "))
     cases.append((["publish", "--db", str(other_ledger), "--out", str(tmp_path / "s.db")],
                   "error: db: the ledger"))
     for args, message in cases:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
-from pathlib import Path
 
 import click
 
@@ -19,6 +18,8 @@ from ..analysis_wording import describe_counterfactual_en, describe_event_counte
 from ..bulk_replay import replay_ledger
 from ..errors import BadInput
 from ..ledger import Ledger
+from ..outputs import HTML_REPORT, MARKDOWN_REPORT, Output, distinct, inputs, output
+from .options import force_option
 
 PROGRESS_STEP = 1000
 _KNOWN = ", ".join(FRAMEWORKS)
@@ -32,12 +33,14 @@ def _open(db_path: str) -> Ledger:
     return Ledger(db_path, create=False)
 
 
-def _write(path: str, text: str, option: str) -> None:
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise BadInput(option, f"cannot write {path} ({exc.strerror or exc})") from None
-    click.echo(f"wrote {path}", err=True)
+def _target(path: str | None, option: str, kind, force: bool, db_path: str) -> Output | None:
+    """An output checked before any work: never the ledger, a key, a symlink or a file of another kind."""
+    return output(path, option, kind, force=force, inputs=inputs(db=db_path)) if path else None
+
+
+def _write(target: Output, text: str) -> None:
+    target.write_text(text)
+    click.echo(f"wrote {target.path}", err=True)
 
 
 @contextmanager
@@ -137,12 +140,14 @@ Exit status: 0 when no record diverged, 1 when one did, 2 for bad input."""
 @click.option("--framework", "other_id", metavar="ID", help=f"Also show the outcome under this framework ({_KNOWN}).")
 @click.option("--json", "as_json", is_flag=True, help="Print results and summary as JSON.")
 @click.option("--html", "html_out", metavar="OUT.html", help="Write the Dutch case replay report (with --seq or --case).")
-def replay(db_path, seq, case_id, all_records, other_id, as_json, html_out):
+@force_option("report")
+def replay(db_path, seq, case_id, all_records, other_id, as_json, html_out, force):
     """Re-evaluate recorded decisions under their recorded framework and compare, byte for byte."""
     if sum((seq is not None, case_id is not None, all_records)) != 1:
         raise BadInput("--seq/--case/--all", "give exactly one of --seq N, --case ID or --all")
     if html_out and all_records:
         raise BadInput("--html", "a replay report covers one case: use it with --seq or --case")
+    html_out = _target(html_out, "--html", HTML_REPORT, force, db_path)
     other = get_framework(other_id) if other_id else None
     ledger = _open(db_path)
     conn = ledger.conn
@@ -178,7 +183,7 @@ def replay(db_path, seq, case_id, all_records, other_id, as_json, html_out):
         for result in results:
             click.echo("\n".join(_replay_lines(result)))
     if html_out:
-        _write(html_out, _replay_html(conn, focus, other, installed), "--html")
+        _write(html_out, _replay_html(conn, focus, other, installed))
     ledger.close()
     sys.exit(0 if summary.all_reproduced else 1)
 
@@ -266,8 +271,12 @@ The text and JSON output are internal figures (not suppressed). The --html and
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.option("--html", "html_out", metavar="OUT.html", help="Write the Dutch comparison report (HTML).")
 @click.option("--markdown", "markdown_out", metavar="OUT.md", help="Write the Dutch comparison report (Markdown).")
-def compare(db_path, from_id, to_id, as_json, html_out, markdown_out):
+@force_option("report")
+def compare(db_path, from_id, to_id, as_json, html_out, markdown_out, force):
     """Decide every case's latest facts under two frameworks: who gains, who loses, and why."""
+    html_out = _target(html_out, "--html", HTML_REPORT, force, db_path)
+    markdown_out = _target(markdown_out, "--markdown", MARKDOWN_REPORT, force, db_path)
+    distinct(html_out, markdown_out)
     before, after = get_framework(from_id), get_framework(to_id)
     ledger = _open(db_path)
     conn = ledger.conn
@@ -290,9 +299,9 @@ def compare(db_path, from_id, to_id, as_json, html_out, markdown_out):
         head = scan.head(conn)
         signed = describe_checkpoint(latest_checkpoint(ledger), scan.record_count(conn))
         if html_out:
-            _write(html_out, compare_report_html(protected, before, after, head, signed), "--html")
+            _write(html_out, compare_report_html(protected, before, after, head, signed))
         if markdown_out:
-            _write(markdown_out, compare_report_markdown(protected, before, after, head, signed), "--markdown")
+            _write(markdown_out, compare_report_markdown(protected, before, after, head, signed))
     ledger.close()
 
 
@@ -328,8 +337,10 @@ of 4.5 to 5.0 mm/s), woz_binds_cap, existing_dossier_outside_pilot_area (I-1).""
               help=f"The framework whose boundaries to look at ({_KNOWN}).")
 @click.option("--json", "as_json", is_flag=True, help="Print the boundary cases and a summary as JSON.")
 @click.option("--html", "html_out", metavar="OUT.html", help="Write the Dutch boundary dossier (HTML).")
-def boundary(db_path, framework_id, as_json, html_out):
+@force_option("report")
+def boundary(db_path, framework_id, as_json, html_out, force):
     """Find cases at a boundary of the framework, each with what would flip its outcome."""
+    html_out = _target(html_out, "--html", HTML_REPORT, force, db_path)
     framework = get_framework(framework_id)
     ledger = _open(db_path)
     conn = ledger.conn
@@ -371,7 +382,7 @@ def boundary(db_path, framework_id, as_json, html_out):
     if html_out:
         from ..reports import boundary_report
 
-        _write(html_out, boundary_report(collected, summary, framework, scanned[0], scan.head(conn)), "--html")
+        _write(html_out, boundary_report(collected, summary, framework, scanned[0], scan.head(conn)))
     ledger.close()
 
 

@@ -91,20 +91,28 @@ def _summary(s: DemoSummary, seconds: float) -> str:
 Examples:
   dh-audit demo
   dh-audit demo --dir /tmp/demo --n 2000
-  dh-audit demo --serve"""
+  dh-audit demo --serve
+  dh-audit demo --force              run again over the earlier demo in ./dh-audit-demo
+
+The demo writes only into a new or empty --dir. A --dir holding an earlier
+demo's output is replaced only with --force; a --dir holding anything else (or
+a demo file changed since) is refused, with or without --force."""
 )
-@click.option("--dir", "directory", default="dh-audit-demo", show_default=True, type=click.Path(file_okay=False),
-              help="Where every output goes (the demo's own files there are replaced).")
+@click.option("--dir", "directory", default="dh-audit-demo", show_default=True, metavar="DIR",
+              help="Where every output goes: a new or empty directory (or an earlier demo's, with --force).")
 @click.option("--n", "count", type=click.IntRange(min=1, max=2_000_000), default=20_000, show_default=True,
               help="Number of synthetic addresses.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the synthetic population.")
 @click.option("--serve", is_flag=True, help="Start Datasette on the statistics at the end.")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8001, show_default=True,
               help="Port for --serve (loopback only).")
-def demo(directory, count, seed, serve, port):
+@click.option("--force", is_flag=True,
+              help="Replace an earlier demo's output in --dir. Only the files that demo wrote, unchanged, are "
+                   "removed; a --dir holding anything else is refused all the same.")
+def demo(directory, count, seed, serve, port, force):
     """Run the main job end to end on a synthetic Groningen population."""
     started = time.monotonic()
-    summary = run_demo(Path(directory), count, seed, _bar, lambda text: click.echo(text, err=True))
+    summary = run_demo(Path(directory), count, seed, _bar, lambda text: click.echo(text, err=True), force)
     click.echo(_summary(summary, time.monotonic() - started))
     if serve:
         from ..serve import serve as run_server

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from pathlib import Path
 
 import click
 
@@ -23,7 +22,9 @@ from ..objections import (
     objection_to_data,
     overdue,
 )
+from ..outputs import HTML_REPORT, inputs, output
 from ..referrals import ROUTES, all_referrals, decide_referral, file_referral, referral_to_data
+from .options import force_option
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -267,11 +268,13 @@ what would change the outcome, every legal date, and all decisions of the case."
 @_db_option()
 @click.option("--id", "objection_id", type=int, required=True, help="The objection.")
 @click.option("--out", "out_path", required=True, metavar="FILE.html", help="Where to write the dossier.")
-def dossier_command(db_path, objection_id, out_path):
+@force_option("dossier")
+def dossier_command(db_path, objection_id, out_path, force):
     """Write the committee dossier of an objection (Dutch, HTML)."""
+    target = output(out_path, "--out", HTML_REPORT, force=force, inputs=inputs(db=db_path))
     cw = open_casework(db_path)
     html = render_dossier(cw, objection_id)
-    Path(out_path).write_text(html, encoding="utf-8")
+    target.write_text(html)
     click.echo(out_path)
 
 

@@ -9,6 +9,7 @@ import click
 from ..publish import publish as build_publication
 from ..serve import DEFAULT_HOST, DEFAULT_PORT, check_publication
 from ..serve import serve as run_datasette
+from .options import force_option
 
 
 @click.command(
@@ -18,7 +19,8 @@ Examples:
   dh-audit publish --db ledger.db --out site/stats.db --audit-report private/audit.json
 
 The confidential disclosure audit (true values of suppressed cells) is written
-next to the ledger unless --audit-report says where; never into STATS.db."""
+next to the ledger unless --audit-report says where; never into STATS.db.
+Publishing again over an earlier STATS.db (and audit) needs --force."""
 )
 @click.option("--db", "db", required=True, metavar="LEDGER", help="The decision ledger to read.")
 @click.option("--out", "out", required=True, metavar="STATS.db", help="The statistics database to (re)place.")
@@ -28,10 +30,12 @@ next to the ledger unless --audit-report says where; never into STATS.db."""
               help="Generation time as stated (default: this month, YYYY-MM). No date finer than a month.")
 @click.option("--audit-report", "audit_report", default=None, metavar="PATH",
               help="Where to write the confidential disclosure audit (default: LEDGER.disclosure-audit.json).")
-def publish(db, out, source, generated, audit_report):
+@force_option("statistics database and disclosure audit")
+def publish(db, out, source, generated, audit_report, force):
     """Build the anonymised statistics database (protected aggregates only) from the ledger."""
     started = time.monotonic()
-    summary = build_publication(db, out, source_label=source, generated=generated, audit_path=audit_report)
+    summary = build_publication(db, out, source_label=source, generated=generated, audit_path=audit_report,
+                                force=force)
     for table in summary.tables:
         click.echo(f"  {table.name}: {table.rows} cells, {table.suppressed} suppressed", err=True)
     click.echo(f"{summary.describe()} in {time.monotonic() - started:.1f} s", err=True)

@@ -7,6 +7,8 @@ import sys
 import click
 
 from .. import synth as population
+from ..outputs import SYNTHETIC_CASES, output
+from .options import force_option
 
 
 @click.command(
@@ -21,12 +23,16 @@ Every case is SYNTHETIC: invented addresses, amounts and dossiers (case ids star
               help="Number of addresses.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="The same seed gives the same bytes.")
 @click.option("--out", "out", required=True, metavar="FILE|-", help="Where to write the JSON lines.")
-def synth(count, seed, out):
+@force_option("synthetic population")
+def synth(count, seed, out, force):
     """Generate a realistic synthetic population of Groningen cases (SPEC §9)."""
     if out == "-":
         written = population.write_jsonl(sys.stdout.buffer, count, seed)
     else:
-        written = population.write_jsonl(out, count, seed)
+        target = output(out, "--out", SYNTHETIC_CASES, force=force)
+        counted = []
+        target.write_with(lambda temp: counted.append(population.write_jsonl(temp, count, seed)))
+        written = counted[0]
     click.echo(f"wrote {written} synthetic cases (seed {seed})" + ("" if out == "-" else f" to {out}"), err=True)
 
 

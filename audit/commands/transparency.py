@@ -15,6 +15,7 @@ import click
 from ..checkpoints import Checkpoint, create_checkpoint
 from ..errors import BadInput
 from ..merkle import ProofError
+from ..outputs import CHECKPOINT, PROOF, Output, inputs, output
 from ..signing import generate_keypair, load_private_key, load_public_key
 from ..transparency import (
     ConsistencyProof,
@@ -26,6 +27,7 @@ from ..transparency import (
     prove_inclusion,
 )
 from .ledger import db_option, open_ledger
+from .options import force_option
 
 
 def _read(path: str, field: str) -> str:
@@ -40,15 +42,12 @@ def _load_checkpoint(path: str, field: str) -> Checkpoint:
     return Checkpoint.from_json(_read(path, field), field)
 
 
-def _emit(text: str, out: str | None, what: str) -> None:
+def _emit(text: str, out: Output | None, what: str) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    try:
-        Path(out).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise BadInput("out", f"cannot write {out} ({exc.strerror})") from None
-    click.echo(f"wrote {what} to {out}", err=True)
+    out.write_text(text)
+    click.echo(f"wrote {what} to {out.path}", err=True)
 
 
 def _fail(reason: str) -> None:
@@ -81,8 +80,10 @@ the base64 root hash, 'time <UTC>' and 'key <key id>' (see README)."""
 @db_option()
 @click.option("--key", "key_path", required=True, metavar="KEY", help="Private key made by 'dh-audit keygen'.")
 @click.option("--out", metavar="CHECKPOINT.json", help="Write the checkpoint here instead of stdout.")
-def checkpoint(db_path, key_path, out):
+@force_option("checkpoint")
+def checkpoint(db_path, key_path, out, force):
     """Sign the ledger's tree size and Merkle root, append the checkpoint to the ledger and export it."""
+    out = output(out, "--out", CHECKPOINT, force=force, inputs=inputs(db=db_path, key=key_path)) if out else None
     key = load_private_key(key_path)
     ledger = open_ledger(db_path)
     signed = create_checkpoint(ledger, key)
@@ -101,11 +102,13 @@ def proof():
 @click.option("--head", "head_path", metavar="CHECKPOINT.json",
               help="Prove against this checkpoint's tree size (default: the current size).")
 @click.option("--out", metavar="PROOF.json", help="Write the proof here instead of stdout.")
-def inclusion(db_path, seq, head_path, out):
+@force_option("proof")
+def inclusion(db_path, seq, head_path, out, force):
     """Print the RFC 6962 audit path of record SEQ, with the record's canonical bytes.
 
     With --head, exit 1 when the ledger's root at that size is not the signed one.
     """
+    out = output(out, "--out", PROOF, force=force, inputs=inputs(db=db_path, head=head_path)) if out else None
     head = _load_checkpoint(head_path, "head") if head_path else None
     ledger = open_ledger(db_path)
     try:
@@ -126,12 +129,15 @@ def inclusion(db_path, seq, head_path, out):
 @click.option("--from", "from_path", required=True, metavar="CHECKPOINT_A.json", help="The older checkpoint.")
 @click.option("--to", "to_path", required=True, metavar="CHECKPOINT_B.json", help="The newer checkpoint.")
 @click.option("--out", metavar="PROOF.json", help="Write the proof here instead of stdout.")
-def consistency(db_path, from_path, to_path, out):
+@force_option("proof")
+def consistency(db_path, from_path, to_path, out, force):
     """Print the RFC 6962 consistency proof between two checkpoints.
 
     Exit 1 when the ledger is not consistent with both signed roots (history was rewritten);
     the proof is still written, so the failure can be shown to others.
     """
+    given = inputs(db=db_path, **{"from": from_path, "to": to_path})
+    out = output(out, "--out", PROOF, force=force, inputs=given) if out else None
     older, newer = _load_checkpoint(from_path, "from"), _load_checkpoint(to_path, "to")
     if older.tree_size > newer.tree_size:
         raise BadInput("from", f"the --from checkpoint ({older.tree_size} records) is newer than --to "
