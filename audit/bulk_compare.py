@@ -108,7 +108,7 @@ class _Counter:
         _count_pairs(counts.cells, labels, CELLS, codes, cell)
         both = (cell == _CELL[STAYS_ELIGIBLE])
         _count_pairs(counts.bands, labels, BANDS, codes[both], _bands(old, new, both))
-        i1 = ~new.eligible & new.i1
+        i1 = ~new.eligible & new.dossier_not_covered
         _count_pairs(counts.i1, labels, CELLS, codes[i1], cell[i1])
         self._count_reasons(old, new, cell)
 
