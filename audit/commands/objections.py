@@ -286,7 +286,7 @@ Example:
   dh-audit referral decide --db ledger.db --id 4 --granted --actor r.devries""",
 )
 def referral():
-    """Hardship referrals (IVS, CBS) of decisions that fail only the area criterion."""
+    """Hardship referrals (IVS, CBS, or another route of the framework) of not-eligible decisions."""
 
 
 @referral.command(
