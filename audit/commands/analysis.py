@@ -354,9 +354,10 @@ def boundary(db_path, framework_id, as_json, html_out):
         scanned[0] += n
         progress(n)
 
+    caseload = boundary_cases.Caseload()
     with _progress("examining", lambda: scan.case_count(conn)) as progress:
         summary = boundary_cases.summarise(
-            emit(boundary_cases.ledger_boundary_cases(conn, framework, count)), framework.id
+            emit(boundary_cases.ledger_boundary_cases(conn, framework, count, caseload)), framework.id, caseload
         )
     data = boundary_cases.summary_to_data(summary) | {"cases_examined": scanned[0]}
     if as_json:
@@ -365,7 +366,8 @@ def boundary(db_path, framework_id, as_json, html_out):
         classes = ", ".join(f"{n} {c}" for c, n in summary.by_class.items() if n)
         click.echo(
             f"{summary.boundary_cases} boundary cases of {scanned[0]} under {framework.id}"
-            + (f": {classes}" if classes else ""),
+            + (f": {classes}" if classes else "")
+            + f"; {summary.referable} not eligible with hardship routes (IVS/CBS)",
             err=True,
         )
     if html_out:
