@@ -246,6 +246,11 @@ def _compare_lines(c: comparing.Comparison) -> list[str]:
     )
     for name, n in c.i1_by_municipality.items():
         lines.append(f"  {n:>8}  {name}")
+    lines.append("")
+    lines.append(
+        "discretionary exception needed (estimated cost above the maximum): "
+        f"{c.exceedance[comparing.BEFORE]} under {c.from_framework}, {c.exceedance[comparing.AFTER]} under {c.to_framework}"
+    )
     return lines
 
 
@@ -261,8 +266,9 @@ The text and JSON output are internal figures (not suppressed). The --html and
 )
 @_db_option()
 @click.option("--from", "from_id", default=comparing.DEFAULT_FROM, show_default=True, metavar="ID",
-              help=f"The old framework ({_KNOWN}).")
-@click.option("--to", "to_id", default=comparing.DEFAULT_TO, show_default=True, metavar="ID", help="The new framework.")
+              help=f"The old framework ({_KNOWN}, or a variant reading such as 2026~I-4:letterlijk).")
+@click.option("--to", "to_id", default=comparing.DEFAULT_TO, show_default=True, metavar="ID",
+              help="The new framework (or a variant reading).")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.option("--html", "html_out", metavar="OUT.html", help="Write the Dutch comparison report (HTML).")
 @click.option("--markdown", "markdown_out", metavar="OUT.md", help="Write the Dutch comparison report (Markdown).")
