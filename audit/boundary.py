@@ -1,7 +1,10 @@
 """Boundary cases in the ledger (SPEC §6): the latest record of every case, streamed and examined.
 
 The classes, margins and counterfactuals are defined in `decisions.boundary`
-(pure). This module only streams the ledger through it and counts.
+(pure). This module only streams the ledger through it and counts. While it
+streams, it also sizes the hardship caseload (`Caseload`): every examined case
+whose decision lists hardship routes (under `2026`: every case that is not
+eligible), not only the boundary cases.
 """
 
 from __future__ import annotations
@@ -24,6 +27,14 @@ from .scan import latest_inputs
 DEFAULT_FRAMEWORK = "2026"
 
 
+@attrs.define
+class Caseload:
+    """Counted while examining: the cases examined, and those whose decision lists hardship routes."""
+
+    examined: int = 0
+    referable: int = 0
+
+
 @attrs.frozen
 class Found:
     """A boundary case with the latest record it was found in."""
@@ -34,23 +45,30 @@ class Found:
 
 
 def boundary_cases(
-    rows: Iterable[tuple[int, str, str]], framework: Framework, installed: Installed | None = None
+    rows: Iterable[tuple[int, str, str]], framework: Framework, installed: Installed | None = None,
+    caseload: Caseload | None = None,
 ) -> Iterator[Found]:
     """The boundary cases among the given latest records `(seq, kind, inputs)`, one at a time."""
     installed = installed or Installed()
     for seq, kind, inputs in rows:
         case = parse_case(json.loads(inputs))
-        found = examine(case, framework, installed.decide(case, framework))
+        decision = installed.decide(case, framework)
+        if caseload is not None:
+            caseload.examined += 1
+            caseload.referable += bool(decision.referral_routes)
+        found = examine(case, framework, decision)
         if found is not None:
             yield Found(seq, kind, found)
 
 
-def ledger_boundary_cases(conn: sqlite3.Connection, framework: Framework, progress=None) -> Iterator[Found]:
+def ledger_boundary_cases(
+    conn: sqlite3.Connection, framework: Framework, progress=None, caseload: Caseload | None = None
+) -> Iterator[Found]:
     """The boundary cases among the latest records of the ledger, streamed in seq order."""
     rows = latest_inputs(conn)
     if progress is not None:
         rows = _tap(rows, progress)
-    return boundary_cases(rows, framework)
+    return boundary_cases(rows, framework, caseload=caseload)
 
 
 def _tap(rows, progress):
@@ -68,9 +86,10 @@ class BoundarySummary:
     by_class: dict[str, int]
     by_failed_criterion: dict[str, int]
     flippable: int
+    referable: int | None = None  # examined cases whose decision lists hardship routes (the hardship caseload)
 
 
-def summarise(found: Iterable[Found], framework: str) -> BoundarySummary:
+def summarise(found: Iterable[Found], framework: str, caseload: Caseload | None = None) -> BoundarySummary:
     """Fold boundary cases into counts: constant memory."""
     classes: Counter[str] = Counter()
     criteria: Counter[str] = Counter()
@@ -83,7 +102,8 @@ def summarise(found: Iterable[Found], framework: str) -> BoundarySummary:
             criteria[case.failed_criteria[0]] += 1
         flippable += bool(case.counterfactuals or case.event_counterfactuals)
     return BoundarySummary(
-        framework, total, {c: classes[c] for c in BOUNDARY_CLASSES}, dict(sorted(criteria.items())), flippable
+        framework, total, {c: classes[c] for c in BOUNDARY_CLASSES}, dict(sorted(criteria.items())), flippable,
+        None if caseload is None else caseload.referable,
     )
 
 
@@ -134,4 +154,5 @@ def summary_to_data(summary: BoundarySummary) -> dict:
         "by_class": summary.by_class,
         "by_failed_criterion": summary.by_failed_criterion,
         "with_counterfactual": summary.flippable,
+        "referable_to_hardship_routes": summary.referable,
     }

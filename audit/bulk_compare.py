@@ -46,6 +46,7 @@ from .compare import (
     LOSES,
     STAYS_ELIGIBLE,
     STAYS_INELIGIBLE,
+    SIDES,
     SYNTHETIC_PREFIX,
     TRANSITIONAL,
     Comparison,
@@ -108,8 +109,12 @@ class _Counter:
         _count_pairs(counts.cells, labels, CELLS, codes, cell)
         both = (cell == _CELL[STAYS_ELIGIBLE])
         _count_pairs(counts.bands, labels, BANDS, codes[both], _bands(old, new, both))
-        i1 = ~new.eligible & new.i1
+        i1 = ~new.eligible & new.dossier_not_covered
         _count_pairs(counts.i1, labels, CELLS, codes[i1], cell[i1])
+        for side, decided in zip(SIDES, (old, new)):
+            exceeds = decided.discretionary_exceedance
+            _count_pairs(counts.exceedance, labels, SIDES, codes[exceeds],
+                         np.full(int(exceeds.sum()), SIDES.index(side), dtype=np.int64))
         self._count_reasons(old, new, cell)
 
     def _count_reasons(self, old: VectorDecisions, new: VectorDecisions, cell: np.ndarray) -> None:

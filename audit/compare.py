@@ -4,8 +4,9 @@ For each case, its latest record's inputs are decided under both frameworks
 (default `pilot-2024` against `2026`). Each case becomes a `Transition`: its cell
 of the transition matrix, the criteria that caused a change (those whose
 pass/fail differs, plus `transitional` when the transitional rule decides the
-new outcome), the band of the change in maximum amount, and whether it falls
-under interpretation I-1.
+new outcome), the band of the change in maximum amount, whether it falls
+under interpretation I-1, and under which framework the estimated cost exceeds
+the maximum (`discretionary_exceedance`: the discretionary exception is needed).
 
 `accumulate` folds transitions into a `Comparison` with counters only (`Counts`),
 so the memory it needs does not grow with the number of cases. Both are pure.
@@ -61,6 +62,10 @@ BANDS = (BAND_LOWER, BAND_SAME, BAND_UP_TO_50K, BAND_50K_TO_125K, BAND_OVER_125K
 _50K = Decimal("50000.00")
 _125K = Decimal("125000.00")
 
+# The two sides of a comparison, for counts kept per framework.
+BEFORE, AFTER = "before", "after"
+SIDES = (BEFORE, AFTER)
+
 SYNTHETIC_PREFIX = "SYN-"  # audit.synth marks every invented case id this way
 
 DEFAULT_FROM = "pilot-2024"
@@ -77,6 +82,7 @@ class Transition:
     cap_band: str | None
     i1: bool
     synthetic: bool = False
+    exceeds: tuple[bool, bool] = (False, False)  # discretionary_exceedance (before, after)
 
 
 def cell_of(before: Decision, after: Decision) -> str:
@@ -120,7 +126,8 @@ def transition(municipality: str, before: Decision, after: Decision, synthetic: 
     cell = cell_of(before, after)
     causes = causes_of(before, after) if cell in CHANGES else ()
     i1 = after.outcome != ELIGIBLE and "I-1" in after.interpretations
-    return Transition(municipality, cell, causes, cap_band(before, after), i1, synthetic)
+    exceeds = (before.discretionary_exceedance, after.discretionary_exceedance)
+    return Transition(municipality, cell, causes, cap_band(before, after), i1, synthetic, exceeds)
 
 
 def cause_key(causes: tuple[str, ...]) -> str:
@@ -144,6 +151,8 @@ class Comparison:
     i1_by_municipality: dict[str, int]
     i1_by_cell: dict[str, int]
     synthetic: bool
+    exceedance: dict[str, int] = attrs.field(factory=lambda: dict.fromkeys(SIDES, 0))  # by side
+    exceedance_by_municipality: dict[str, dict[str, int]] = attrs.field(factory=dict)
 
     @property
     def municipalities(self) -> tuple[str, ...]:
@@ -158,8 +167,9 @@ class Comparison:
 class Counts:
     """The counters a comparison is built from; `audit.bulk_compare` fills the same ones in bulk.
 
-    `cells` and `i1` count by (municipality, cell), `bands` by (municipality, band) and
-    `reasons` by (cell, cause key); only keys with a count are present.
+    `cells` and `i1` count by (municipality, cell), `bands` by (municipality, band),
+    `reasons` by (cell, cause key) and `exceedance` by (municipality, side); only keys
+    with a count are present.
     """
 
     total: int = 0
@@ -168,12 +178,15 @@ class Counts:
     reasons: Counter = attrs.field(factory=Counter)
     bands: Counter = attrs.field(factory=Counter)
     i1: Counter = attrs.field(factory=Counter)
+    exceedance: Counter = attrs.field(factory=Counter)
 
     def comparison(self, from_framework: str, to_framework: str) -> Comparison:
         cells, reasons, bands, i1, total = self.cells, self.reasons, self.bands, self.i1, self.total
         municipalities = sorted({m for m, _ in cells})
         by_municipality = {m: {c: cells[(m, c)] for c in CELLS} for m in municipalities}
         bands_by_municipality = {m: {b: bands[(m, b)] for b in BANDS} for m in municipalities}
+        exceeds = self.exceedance
+        exceeds_by_municipality = {m: {s: exceeds[(m, s)] for s in SIDES} for m in municipalities}
         reason_keys = sorted({k for _, k in reasons})
         return Comparison(
             from_framework=from_framework,
@@ -190,6 +203,8 @@ class Counts:
             i1_by_municipality={m: sum(i1[(m, c)] for c in CELLS) for m in municipalities},
             i1_by_cell={c: sum(i1[(m, c)] for m in municipalities) for c in CELLS},
             synthetic=self.synthetic and total > 0,
+            exceedance={s: sum(row[s] for row in exceeds_by_municipality.values()) for s in SIDES},
+            exceedance_by_municipality=exceeds_by_municipality,
         )
 
 
@@ -206,6 +221,9 @@ def accumulate(transitions: Iterable[Transition], from_framework: str, to_framew
             counts.bands[(t.municipality, t.cap_band)] += 1
         if t.i1:
             counts.i1[(t.municipality, t.cell)] += 1
+        for side, flag in zip(SIDES, t.exceeds):
+            if flag:
+                counts.exceedance[(t.municipality, side)] += 1
     return counts.comparison(from_framework, to_framework)
 
 
@@ -277,6 +295,12 @@ def comparison_to_data(comparison: Comparison) -> dict:
             "cases": comparison.i1_cases,
             "by_municipality": comparison.i1_by_municipality,
             "by_transition": comparison.i1_by_cell,
+        },
+        "discretionary_exceedance": {
+            "description": "eligible cases whose estimated cost exceeds the maximum, per framework",
+            comparison.from_framework: comparison.exceedance[BEFORE],
+            comparison.to_framework: comparison.exceedance[AFTER],
+            "by_municipality": comparison.exceedance_by_municipality,
         },
         "synthetic": comparison.synthetic,
     }

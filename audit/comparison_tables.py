@@ -9,19 +9,22 @@ margins included, and all of them are protected together:
 - `redenen_erbij`, `redenen_af`: the criteria that caused a gain, a loss;
 - `maximumbedrag`: municipality x band of the change in maximum amount, for the
   cases eligible under both frameworks;
-- `i1`: municipality, the cases under interpretation I-1.
+- `i1`: municipality, the cases under interpretation I-1;
+- `uitzondering`: municipality x framework (before, after), the eligible cases whose
+  estimated cost exceeds the maximum: the discretionary exception is needed.
 
 The links a reader could use are declared as relations: each matrix cell is an
 overall cell of `overgangen`, the reasons of the gains add up to the gains, the
 bands of a municipality add up to its cases that stay eligible, and the I-1 cases
-of a municipality are at most its cases not eligible under the new framework.
+of a municipality are at most its cases not eligible under the new framework, and
+the exceptions under a framework are at most the cases eligible under it.
 """
 
 from __future__ import annotations
 
 import attrs
 
-from .compare import BANDS, CELLS, GAINS, LOSES, STAYS_ELIGIBLE, STAYS_INELIGIBLE, Comparison
+from .compare import AFTER, BANDS, BEFORE, CELLS, GAINS, LOSES, SIDES, STAYS_ELIGIBLE, STAYS_INELIGIBLE, Comparison
 from .disclosure import TOTAL, CountTable, ProtectionResult, Relation, protect
 
 TRANSITIONS = "overgangen"
@@ -29,6 +32,7 @@ MATRIX = "matrix"
 REASONS = {GAINS: "redenen_erbij", LOSES: "redenen_af"}
 CAP_BANDS = "maximumbedrag"
 I1 = "i1"
+EXCEEDANCE = "uitzondering"
 
 YES = "ja"
 NO = "nee"
@@ -91,7 +95,23 @@ def tables_of(comparison: Comparison) -> tuple[list[CountTable], list[Relation]]
         I1, ("gemeente",), {(m,): n for m, n in comparison.i1_by_municipality.items()},
         categories={"gemeente": municipalities},
     )
-    tables += [bands, i1]
+    side_keys = {BEFORE: "voor", AFTER: "na"}
+    exceedance = CountTable.from_interior(
+        EXCEEDANCE, ("gemeente", "kader"),
+        {(m, side_keys[s]): n for m, row in comparison.exceedance_by_municipality.items() for s, n in row.items()},
+        categories={"gemeente": municipalities, "kader": [side_keys[s] for s in SIDES]},
+    )
+    tables += [bands, i1, exceedance]
+    eligible_cells = {BEFORE: (STAYS_ELIGIBLE, LOSES), AFTER: (STAYS_ELIGIBLE, GAINS)}
+    for m in [*municipalities, TOTAL]:
+        for side in SIDES:
+            relations.append(
+                Relation(
+                    terms=((exceedance.ref(m, side_keys[side]), 1),
+                           *((transitions.ref(m, cell), -1) for cell in eligible_cells[side])),
+                    op="<=", constant=0, label=f"exceptions of {m} ({side}) are eligible cases",
+                )
+            )
     for m in [*municipalities, TOTAL]:
         relations.append(
             Relation.equal(bands.ref(m, TOTAL), transitions.ref(m, STAYS_ELIGIBLE), label=f"bands of {m}")

@@ -17,7 +17,7 @@ from itertools import repeat
 import attrs
 import numpy as np
 
-from decisions.vectorised import BASES, CAP_BASES, I1, NO_AMOUNT, Compiled, VectorDecisions, cents_text
+from decisions.vectorised import BASES, CAP_BASES, NO_AMOUNT, Compiled, VectorDecisions, cents_text
 
 from .canonical import canonical_json
 
@@ -31,7 +31,7 @@ class _Pieces:
     basis: tuple[str, ...]  # by basis code: '{"basis":…,"cap_basis":'
     cap_basis: tuple[str, ...]  # by cap_basis code: '…,"criteria":['
     middle: tuple[str, str]  # by discretionary_exceedance: '],"discretionary_exceedance":…,"interpretations":'
-    interpretations: tuple[str, str]  # by i1
+    interpretations: tuple[str, ...]  # by `VectorDecisions.interpretation_code`
     outcome: tuple[str, str]  # by eligible: ',"outcome":…,"referral_routes":'
     routes: tuple[str, str]  # by referred
 
@@ -46,7 +46,6 @@ def _pieces(compiled: Compiled, fingerprint: str) -> _Pieces:
             for passed in (False, True)
         ))
     fixed = ',"framework":' + canonical_json(framework.id) + ',"framework_fingerprint":' + canonical_json(fingerprint)
-    own = list(compiled.interpretations)
     return _Pieces(
         criterion_heads=tuple(heads),
         criterion_tails=tuple(tails),
@@ -56,7 +55,10 @@ def _pieces(compiled: Compiled, fingerprint: str) -> _Pieces:
             '],"discretionary_exceedance":' + canonical_json(flag) + fixed + ',"interpretations":'
             for flag in (False, True)
         ),
-        interpretations=(canonical_json(own) + ',"max_amount_eur":', canonical_json([I1, *own]) + ',"max_amount_eur":'),
+        interpretations=tuple(
+            canonical_json(list(compiled.named(bool(code & 1), bool(code & 2), bool(code & 4)))) + ',"max_amount_eur":'
+            for code in range(8)
+        ),
         outcome=tuple(',"outcome":' + canonical_json(o) + ',"referral_routes":' for o in ("not_eligible", "eligible")),
         routes=("[]}", canonical_json(list(compiled.referral_routes)) + "}"),
     )
@@ -77,7 +79,7 @@ def decision_texts(decided: VectorDecisions, fingerprint: str) -> list[str]:
             columns.append(['"' + text + '"' for text in observed.texts()])
         columns.append(_pick(tail, decided.passed[:, j]))
     columns.append(_pick(pieces.middle, decided.discretionary_exceedance))
-    columns.append(_pick(pieces.interpretations, decided.i1))
+    columns.append(_pick(pieces.interpretations, decided.interpretation_code()))
     columns.append(["null" if c == NO_AMOUNT else '"' + cents_text(c) + '"' for c in decided.max_amount_cents.tolist()])
     columns.append(_pick(pieces.outcome, decided.eligible))
     columns.append(_pick(pieces.routes, decided.referred))

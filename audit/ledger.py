@@ -23,7 +23,6 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import attrs
@@ -31,7 +30,8 @@ import cattrs
 import sqlite_utils
 
 from decisions.evaluate import Decision, decision_from_data, evaluate
-from decisions.frameworks import Framework
+from decisions import ENGINE_VERSION
+from decisions.frameworks import FRAMEWORKS, Framework
 from decisions.inputs import CaseInputs, parse_case
 
 from . import merkle_store
@@ -58,10 +58,8 @@ sha256 = hashlib.sha256
 
 
 def engine_version() -> str:
-    try:
-        return version("dh-audit")
-    except PackageNotFoundError:
-        return "0+unknown"
+    """The decision engine's version (`decisions.ENGINE_VERSION`), not the installed package metadata."""
+    return ENGINE_VERSION
 
 
 @attrs.frozen
@@ -552,6 +550,12 @@ class Ledger:
 
 
 def _check_entry(conn: sqlite3.Connection, entry: Entry | PreparedEntry, seq: int, pending: list) -> None:
+    framework = entry.framework if type(entry) is PreparedEntry else entry.decision.framework
+    if framework not in FRAMEWORKS:
+        raise BadInput(
+            "framework",
+            f"{framework!r} is not a framework in force (a variant reading is for comparison only and is never recorded)",
+        )
     if entry.kind not in KINDS:
         raise BadInput("kind", f"must be one of {', '.join(KINDS)} (got {entry.kind!r})")
     if not isinstance(entry.actor, str) or not entry.actor.strip():

@@ -5,7 +5,7 @@ comparison tables). Doing that one case at a time costs about 100 µs a case in
 Python, too slow for a million records. But the decision logic only looks at the
 facts through a few comparisons: a damage amount against its threshold, the
 number of events against the kerngebied minimum, the WOZ value against the
-statutory maximum, a dossier date against the transitional cut-off. Two cases
+statutory maximum and the floor, a dossier date against the transitional cut-off. Two cases
 that agree on every one of those comparisons (and on their municipality) get the
 same outcome, criteria, transition, causes and boundary classes under every
 framework.
@@ -113,6 +113,8 @@ def cut_points(frameworks: Iterable[Framework]) -> tuple[dict[str, set[int]], in
         cap = framework.cap_rule
         if isinstance(cap, WozCap):
             amounts[AMOUNT_COLUMNS["woz_value_eur"]].add(_cents(cap.statutory_max.value))
+            if cap.floor is not None:  # below the floor (I-4) the maximum is not the WOZ value
+                amounts[AMOUNT_COLUMNS["woz_value_eur"]].add(_cents(cap.floor.value))
         elif not isinstance(cap, PilotCap):  # a pilot cap is a constant for every eligible case
             raise ValueError(f"audit.profiles cannot group cases for the cap rule {type(cap).__name__}")
         if framework.transitional is not None:

@@ -29,7 +29,7 @@ disclosure package adds their shared margins itself. Every other link is a
 declared `Relation`: equalities (the causes of the losses add up to the losses, a
 criterion that is the same rule fails equally often under two frameworks) and
 inequalities a reader who knows the rules can use (decisions that name the
-hardship routes fail only the area criterion). Declaring a true relation too many
+hardship routes are not eligible: under 2026 every not-eligible decision names them). Declaring a true relation too many
 only makes the protection more careful; the package checks each one against the
 true values.
 """
@@ -404,11 +404,9 @@ def relations(tables: dict, stats: LedgerStatistics) -> list[Relation]:
     outcomes = tables[UITKOMSTEN]
     if VERWIJSBAAR in tables:
         routed = tables[VERWIJSBAAR].ref(TOTAL)
+        # Every not-eligible 2026 decision names the routes; a refused exception decision does not.
         found.append(_le([routed], [outcomes.ref(after, TOTAL, OUTCOME_LABELS[NOT_ELIGIBLE])],
                          label=f"routed: not eligible under {after} as recorded"))
-        found.append(_le([routed], [boundary.ref(CLASS_LABELS[FAILS_ONE_CRITERION])],
-                         label="routed: fails only the area criterion"))
-        found.append(_le([routed], [failed(after, "area")], label="routed: fails the area criterion"))
 
     counts, sums = tables[MAXIMUMBEDRAGEN], tables[MAXIMUMBEDRAGEN_BEDRAGEN]
     for f in [*stats.recorded.frameworks, TOTAL]:

@@ -1,8 +1,10 @@
 """Hardship referrals to the IVS or the CBS, and their outcome as an `exception_decision` record.
 
-Under `2026`, an address that fails only the area criterion is not eligible, and
-its decision lists the individual hardship routes of the Kamerbrief:
-the Interventieteam Vastgelopen Situaties and the Commissie Bijzondere Situaties.
+Under `2026`, every not-eligible decision lists the hardship routes of its
+framework (the Kamerbrief names "onder meer" the Interventieteam Vastgelopen
+Situaties and the Commissie Bijzondere Situaties; routes are data,
+`decisions.frameworks.Route`). Whether a case is an individual hardship case
+("schrijnend") is the reviewer's judgement, recorded by filing the referral.
 A referral is the chain of its events (`referral_filed`, then at most one
 `referral_decided`); its id is the seq of its `referral_filed` event. Its outcome,
 granted or refused, is an `exception_decision` record that supersedes the referred
@@ -20,7 +22,7 @@ R-2  The exception decision keeps the referred decision's framework id and
      refusal has no maximum.
 R-3  A granted referral's maximum is the cap rule of the referred decision's
      framework applied to the case (for `2026`: the WOZ value, at most € 500,000,
-     none for a rijksmonument), unless the route grants an explicit amount; that
+     never below € 125,000 (I-4, then named), none for a rijksmonument), unless the route grants an explicit amount; that
      amount is recorded with `cap_basis` `granted_by_route`.
 R-4  A referral can only be decided while the referred decision is still in force:
      an exception decision never replaces a newer decision.
@@ -36,7 +38,7 @@ import attrs
 
 from decisions.amounts import format_amount, parse_amount
 from decisions.evaluate import ELIGIBLE, NOT_ELIGIBLE, Decision
-from decisions.frameworks import CBS, IVS, get_framework
+from decisions.frameworks import all_routes, get_framework
 
 from .casework import Casework
 from .errors import BadInput
@@ -44,9 +46,9 @@ from .ledger import Entry, Record
 from .objection_events import Draft, Event, read_events, subject_events
 from .objections import check_actor, check_free_text, require_in_force
 
-ROUTES = {"ivs": IVS, "cbs": CBS}
+ROUTES = {route.short: route.code for route in all_routes()}
 ROUTE_CODES = {route: code for code, route in ROUTES.items()}
-EXCEPTION_BASIS = {IVS: "exception_ivs", CBS: "exception_cbs"}
+EXCEPTION_BASIS = {route.code: f"exception_{route.short}" for route in all_routes()}
 GRANTED_BY_ROUTE = "granted_by_route"
 
 GRANTED = "granted"
@@ -186,8 +188,6 @@ def _check_route_allowed(record: Record, route: str) -> None:
         raise BadInput("route", f"decision {record.seq} allows only {', '.join(decision.referral_routes)}")
     if decision.outcome == ELIGIBLE:
         reason = "it is eligible"
-    elif set(decision.failed_criteria) != {"area"}:
-        reason = f"it fails {', '.join(decision.failed_criteria)}, not only area"
     else:
         reason = f"framework {decision.framework} has no hardship routes"
     raise BadInput("seq", f"decision {record.seq} allows no hardship referral: {reason}")
@@ -263,14 +263,17 @@ def exception_decision(referred: Record, route: str, granted: bool, amount: Deci
             old, outcome=NOT_ELIGIBLE, basis=EXCEPTION_BASIS[route], max_amount_eur=None, cap_basis=None,
             discretionary_exceedance=False, referral_routes=(),
         )
+    interpretations = old.interpretations
     if amount is None:
         cap = get_framework(old.framework).cap_rule.cap(referred.inputs)
         maximum, cap_basis = cap.max_amount_eur, cap.cap_basis
+        if cap.floor_applied and "I-4" not in interpretations:
+            interpretations = (*interpretations, "I-4")  # the maximum was raised to the floor
     else:
         maximum, cap_basis = amount, GRANTED_BY_ROUTE
     return attrs.evolve(
         old, outcome=ELIGIBLE, basis=EXCEPTION_BASIS[route], max_amount_eur=maximum, cap_basis=cap_basis,
-        discretionary_exceedance=False, referral_routes=(),
+        discretionary_exceedance=False, referral_routes=(), interpretations=interpretations,
     )
 
 

@@ -19,6 +19,7 @@ from .wording import (
     describe_criterion,
     euro,
     ja_nee,
+    maximum_reason,
 )
 
 _HERE = Path(__file__).resolve().parent
@@ -65,6 +66,7 @@ def environment() -> jinja2.Environment:
         counterfactual_nl=describe_counterfactual,
         criterion_nl=describe_criterion,
     )
+    env.globals.update(maximum_reason=maximum_reason)
     env.globals.update(
         BASIS_LABELS=BASIS_LABELS,
         CAP_BASIS_LABELS=CAP_BASIS_LABELS,

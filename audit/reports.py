@@ -32,6 +32,7 @@ from .checkpoints import describe_checkpoint
 from .compare import BANDS, CELLS, GAINS, LOSES
 from .comparison_tables import (
     CAP_BANDS,
+    EXCEEDANCE,
     I1,
     MATRIX,
     NO,
@@ -231,6 +232,13 @@ def compare_context(
         },
         "i1_rows": [{"label": m, "cells": [shown(count(I1, m))]} for m in municipalities],
         "i1_total": {"label": "Totaal", "cells": [shown(count(I1, TOTAL))]},
+        "exceedance_rows": [
+            {"label": m, "cells": [shown(count(EXCEEDANCE, m, side)) for side in ("voor", "na")]}
+            for m in municipalities
+        ],
+        "exceedance_total": {
+            "label": "Totaal", "cells": [shown(count(EXCEEDANCE, TOTAL, side)) for side in ("voor", "na")]
+        },
         "interpretations": [interpretations[k] for k in sorted(interpretations)],
         "signed_head": signed_head or describe_checkpoint(None),
         **_head_text(head),

@@ -4,7 +4,8 @@ Two kinds of counts, each over the latest record of every case (the decision in 
 
 - *recorded*: plain SQL over the ledger's typed columns: the recorded outcome per
   framework and municipality, the recorded maximum amounts, and the decisions that
-  name the IVS and CBS hardship routes, per quarter of the decision date;
+  name the hardship routes (IVS, CBS; under `2026` every not-eligible assessment),
+  per quarter of the decision date;
 - *evaluated*: every case's latest facts decided again under every framework, for
   the framework comparison tables: the transition matrix (`pilot-2024` to `2026`)
   with its causes, the failing criteria per framework, and the boundary classes

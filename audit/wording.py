@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from decisions.counterfactual import Counterfactual
-from decisions.frameworks import CriterionResult
+from decisions.frameworks import CriterionResult, Framework, PilotCap, all_routes
 
 CRITERION_LABELS = {
     "area": "Gebied",
@@ -22,16 +22,44 @@ BASIS_LABELS = {
 }
 
 CAP_BASIS_LABELS = {
-    "pilot_standard": "het standaard maximum van de pilot",
+    "pilot_standard": "het maximum van € 125.000 uit de pilot (vanaf 2026 de ondergrens, keuze I-4)",
     "woz": "de WOZ-waarde van het adres",
     "statutory_max": "het wettelijke maximum van € 500.000",
     "rijksmonument": "geen maximum, want het is een rijksmonument",
 }
 
-ROUTE_LABELS = {
-    "interventieteam_vastgelopen_situaties": "Interventieteam Vastgelopen Situaties",
-    "commissie_bijzondere_situaties": "Commissie Bijzondere Situaties",
-}
+ROUTE_LABELS = {route.code: route.name for route in all_routes()}
+
+
+def maximum_reason(decision, case, framework: Framework) -> str:
+    """Why the maximum of an eligible decision is what it is, in plain Dutch."""
+    basis = decision.cap_basis
+    if basis == "rijksmonument":
+        return (
+            "Er geldt geen maximumbedrag, want het gebouw is een rijksmonument. Voor rijksmonumenten geldt het"
+            " maximumbedrag niet, vanwege de bijzondere positie van deze panden."
+        )
+    amount = euro(decision.max_amount_eur)
+    if isinstance(framework.cap_rule, PilotCap):
+        return f"Het maximumbedrag is {amount}. Dat is het vaste maximum per adres in de pilot."
+    statutory = euro(framework.cap_rule.statutory_max.value)
+    if basis == "woz":
+        return (
+            f"Het maximumbedrag is {amount}. Dat is de WOZ-waarde van het adres. Sinds 2026 is het maximum de"
+            f" WOZ-waarde, maar nooit meer dan {statutory}."
+        )
+    if basis == "statutory_max":
+        return (
+            f"Het maximumbedrag is {amount}. De WOZ-waarde van het adres ({euro(case.woz_value_eur)}) is hoger"
+            f" dan {statutory}. Het maximum is dan {statutory}."
+        )
+    if basis == "pilot_standard":
+        return (
+            f"Het maximumbedrag is {amount}. De WOZ-waarde van het adres ({euro(case.woz_value_eur)}) is lager"
+            f" dan {amount}. In 2026 is het maximum verhoogd. Daarom is het nooit lager dan het oude maximum"
+            f" van {amount} (ondergrens, keuze I-4)."
+        )
+    return f"Het maximumbedrag is {amount}."
 
 
 def euro(value: Decimal | str | None) -> str:

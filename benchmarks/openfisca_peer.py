@@ -80,6 +80,11 @@ PARAMETERS = {
             "reference": f"{KAMERBRIEF}, Verhoging maximumbedrag",
             "values": {"2026-01-01": {"value": 500000.00}},
         },
+        "floor": {
+            "description": "The 2026 maximum is never below this (the former maximum; interpretation I-4), in euros",
+            "reference": f"{KAMERBRIEF}, Verhoging maximumbedrag ('verhoogd')",
+            "values": {"2026-01-01": {"value": 125000.00}},
+        },
     },
     "transitional": {
         "dossier_opened_before": {
@@ -288,8 +293,10 @@ class max_amount_cents(Variable):
         return np.where(address("eligible", period), limit, NO_AMOUNT)
 
     def formula_2026_01_01(address, period, parameters):
-        limit = _cents(parameters(period).cap.statutory_max)
-        capped = np.minimum(address("woz_value_cents", period), limit)
+        cap = parameters(period).cap
+        limit, floor = _cents(cap.statutory_max), _cents(cap.floor)
+        woz = address("woz_value_cents", period)
+        capped = np.where(woz > limit, limit, np.maximum(woz, floor))
         capped = np.where(address("rijksmonument", period), NO_AMOUNT, capped)
         return np.where(address("eligible", period), capped, NO_AMOUNT)
 
@@ -298,7 +305,7 @@ class discretionary_exceedance(Variable):
     entity = Address
     definition_period = DateUnit.MONTH
     value_type = bool
-    label = "The estimated cost exceeds the pilot maximum (IMG may exceed it only by a separate decision)"
+    label = "The estimated cost exceeds the maximum (IMG may exceed it only by a separate decision; 2026: I-5)"
 
     def formula_2023_07_01(address, period, parameters):
         limit = _cents(parameters(period).cap.pilot_standard_max)
@@ -309,7 +316,13 @@ class discretionary_exceedance(Variable):
         )
 
     def formula_2026_01_01(address, period, parameters):
-        return address.empty_array().astype(bool)
+        maximum = address("max_amount_cents", period)
+        return (
+            address("eligible", period)
+            * np.logical_not(address("rijksmonument", period))
+            * address("has_estimated_cost", period)
+            * (address("estimated_cost_cents", period) > maximum)
+        )
 
 
 VARIABLES = (

@@ -10,6 +10,10 @@ import cattrs
 
 from .amounts import format_amount
 from .frameworks import (
+    ALWAYS,
+    COST_EXCEEDS_MAXIMUM,
+    DOSSIER_NOT_COVERED,
+    FLOOR_APPLIES,
     CriterionResult,
     Framework,
     framework_for_date,
@@ -74,20 +78,25 @@ def decide(case: CaseInputs, framework: Framework, fingerprint: str) -> Decision
     else:
         basis = None
 
-    interpretations = [i.id for i in framework.interpretations if i.id != "I-1"]
-    if transitional is not None and basis is None and transitional.covers_dossier(case):
-        interpretations.insert(0, "I-1")
+    cap = framework.cap_rule.cap(case) if basis is not None else None
+    # A decision names an interpretation always, or only when that choice changed the decision.
+    named = {
+        ALWAYS: True,
+        DOSSIER_NOT_COVERED: transitional is not None and basis is None and transitional.covers_dossier(case),
+        FLOOR_APPLIES: cap is not None and cap.floor_applied,
+        COST_EXCEEDS_MAXIMUM: cap is not None and cap.discretionary_exceedance,
+    }
+    interpretations = tuple(i.id for i in framework.interpretations if named[i.named_when])
 
-    if basis is None:
-        routes = framework.referral_routes if failed == {"area"} else ()
+    if cap is None:
+        # Every not-eligible decision lists the hardship routes; whether a case is one is the reviewer's judgement.
+        routes = tuple(route.code for route in framework.referral_routes)
         return Decision(
-            framework.id, fingerprint, NOT_ELIGIBLE, None, results, None, None, False, routes,
-            tuple(interpretations),
+            framework.id, fingerprint, NOT_ELIGIBLE, None, results, None, None, False, routes, interpretations,
         )
-    cap = framework.cap_rule.cap(case)
     return Decision(
         framework.id, fingerprint, ELIGIBLE, basis, results, cap.max_amount_eur, cap.cap_basis,
-        cap.discretionary_exceedance, (), tuple(interpretations),
+        cap.discretionary_exceedance, (), interpretations,
     )
 
 

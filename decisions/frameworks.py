@@ -25,9 +25,45 @@ from .inputs import CaseInputs
 KAMERBRIEF = "Kamerbrief Duurzaam herstel (januari 2026)"
 BELEIDSREGEL_2023 = "Beleidsregel duurzaam herstel 2023 (Stcrt. 2023, 17664)"
 BELEIDSREGEL_2025 = "Beleidsregel duurzaam herstel 2025 (Stcrt. 2025, 40634)"
+# The statutory basis of the whole scheme (Kamerbrief, Achtergrond, footnote 4).
+AMENDEMENT_MULDER = "amendement Mulder (Kamerstuk 35 603, nr. 43)"
+# The ≥D3 criterion of 2026 (Kamerbrief, Aanpassing drempelbedrag, footnote 5).
+SWECO_D3 = "onderzoek van Sweco naar ≥D3-schade (Kamerstuk 33 529, nr. 1113)"
+
+VARIANT_SEPARATOR = "~"
 
 IVS = "interventieteam_vastgelopen_situaties"
 CBS = "commissie_bijzondere_situaties"
+
+# When a decision names an interpretation: always, or only when the choice changed that decision.
+ALWAYS = "always"
+DOSSIER_NOT_COVERED = "dossier_not_covered"  # an existing dossier that the transitional rule leaves out
+FLOOR_APPLIES = "floor_applies"  # the maximum was raised to the floor
+COST_EXCEEDS_MAXIMUM = "cost_exceeds_maximum"  # discretionary_exceedance is true
+NAMED_WHEN = (ALWAYS, DOSSIER_NOT_COVERED, FLOOR_APPLIES, COST_EXCEEDS_MAXIMUM)
+
+
+@attrs.frozen
+class Route:
+    """A route for individual hardship cases (an *uitzonderingsmogelijkheid*).
+
+    The Kamerbrief names routes "onder meer": the list is open, so a route is data.
+    `code` is what decisions list; `short` is what reviewers type (`referral file --route`).
+    """
+
+    code: str
+    short: str
+    name: str
+    source: str
+
+
+ROUTE_IVS = Route(
+    IVS, "ivs", "Interventieteam Vastgelopen Situaties",
+    f"{KAMERBRIEF}, Vaststelling toepassingsgebied: 'Voor individuele schrijnende gevallen in de rest van het"
+    " effectgebied blijft er via onder meer het Interventieteam Vastgelopen Situaties en de Commissie Bijzondere"
+    " Situaties een uitzonderingsmogelijkheid bestaan.'",
+)
+ROUTE_CBS = Route(CBS, "cbs", "Commissie Bijzondere Situaties", ROUTE_IVS.source)
 
 
 @attrs.frozen
@@ -45,6 +81,7 @@ class Interpretation:
 
     id: str
     text: str
+    named_when: str = ALWAYS  # one of NAMED_WHEN
 
 
 I1 = Interpretation(
@@ -52,6 +89,7 @@ I1 = Interpretation(
     "De Kamerbrief garandeert afronding alleen voor bestaande dossiers in het oorspronkelijke"
     " pilotgebied. Bestaande dossiers in het uitbreidingsgebied van 2024 die niet aan de"
     " criteria van 2026 voldoen, vallen daar niet onder.",
+    DOSSIER_NOT_COVERED,
 )
 I2 = Interpretation(
     "I-2",
@@ -62,6 +100,20 @@ I3 = Interpretation(
     "I-3",
     "De precieze datum van de uitbreiding van het pilotgebied staat niet in de bronteksten."
     " Maart 2024 komt uit de publieke communicatie van het IMG.",
+)
+I4 = Interpretation(
+    "I-4",
+    "De Kamerbrief noemt het nieuwe maximum een verhoging ('Verhoging maximumbedrag', 'verhoogd tot de"
+    " WOZ-waarde'). Het maximum is daarom de WOZ-waarde, hoogstens € 500.000, maar nooit lager dan het"
+    " oude maximum van € 125.000.",
+    FLOOR_APPLIES,
+)
+I5 = Interpretation(
+    "I-5",
+    "De Kamerbrief verhoogt het maximum zodat de discretionaire bevoegdheid een uitzondering blijft; hij schaft"
+    " haar niet af. Zijn de geschatte kosten hoger dan het maximum, dan kan het IMG alleen met een apart"
+    " besluit meer betalen, net als in de pilot.",
+    COST_EXCEEDS_MAXIMUM,
 )
 
 
@@ -214,6 +266,7 @@ class Cap:
     max_amount_eur: Decimal | None
     cap_basis: str
     discretionary_exceedance: bool
+    floor_applied: bool = False
 
 
 @attrs.frozen
@@ -231,28 +284,43 @@ class PilotCap:
 
 @attrs.frozen
 class WozCap:
-    """The WOZ value of the address, at most the statutory maximum; none for a rijksmonument."""
+    """The WOZ value of the address, at most the statutory maximum; none for a rijksmonument.
+
+    With a `floor` (interpretation I-4) the maximum is never below it: `cap_basis` is then
+    `pilot_standard`, the former standard maximum. With `discretionary` (I-5) an estimated cost
+    above the maximum is flagged, as in the pilot.
+    """
 
     statutory_max: Parameter
+    floor: Parameter | None
+    discretionary: bool
     basis: str
 
     def cap(self, case: CaseInputs) -> Cap:
         if case.rijksmonument:
             return Cap(None, "rijksmonument", False)
+        floor_applied = False
         if case.woz_value_eur > self.statutory_max.value:
-            return Cap(self.statutory_max.value, "statutory_max", False)
-        return Cap(case.woz_value_eur, "woz", False)
+            limit, basis = self.statutory_max.value, "statutory_max"
+        elif self.floor is not None and case.woz_value_eur < self.floor.value:
+            limit, basis, floor_applied = self.floor.value, "pilot_standard", True
+        else:
+            limit, basis = case.woz_value_eur, "woz"
+        cost = case.estimated_cost_eur
+        exceeds = self.discretionary and cost is not None and cost > limit
+        return Cap(limit, basis, exceeds, floor_applied)
 
 
 @attrs.frozen
 class TransitionalRule:
-    """Existing pilot dossiers in the original pilot area are completed (interpretation I-1)."""
+    """Existing pilot dossiers are completed: only in the original pilot area under interpretation I-1."""
 
     dossier_opened_before: Parameter
+    original_pilot_area_only: bool
     basis: str
 
     def applies(self, case: CaseInputs) -> bool:
-        return self.covers_dossier(case) and case.in_pilot_area
+        return self.covers_dossier(case) and (case.in_pilot_area or not self.original_pilot_area_only)
 
     def covers_dossier(self, case: CaseInputs) -> bool:
         since = case.existing_dossier_since
@@ -274,9 +342,10 @@ class Framework:
     criteria: tuple[Criterion, ...]
     cap_rule: CapRule
     transitional: TransitionalRule | None
-    referral_routes: tuple[str, ...]
+    referral_routes: tuple[Route, ...]
     referral_basis: str | None
     interpretations: tuple[Interpretation, ...]
+    evaluation_due: Parameter | None = None  # when the rules are to be evaluated, if the source says so
 
     def in_force_on(self, day: date) -> bool:
         return self.in_force_from <= day and (self.in_force_until is None or day <= self.in_force_until)
@@ -305,7 +374,7 @@ PILOT_2023 = Framework(
     title="Pilot duurzaam herstel rond Appingedam, Loppersum en Ten Boer",
     in_force_from=PILOT_START,
     in_force_until=date(2024, 2, 29),
-    legal_basis=BELEIDSREGEL_2023,
+    legal_basis=f"{AMENDEMENT_MULDER}, aanvullende wettelijke grondslag voor duurzaam herstel; {BELEIDSREGEL_2023}",
     criteria=(
         PilotArea(
             include_reinforcement_area=False,
@@ -344,7 +413,7 @@ FRAMEWORK_2026 = Framework(
     title="Duurzaam herstel vanaf 1 januari 2026",
     in_force_from=NEW_RULES_START,
     in_force_until=None,
-    legal_basis=BELEIDSREGEL_2025,
+    legal_basis=f"{AMENDEMENT_MULDER}, aanvullende wettelijke grondslag voor duurzaam herstel; {BELEIDSREGEL_2025}",
     criteria=(
         KernArea(
             min_events=Parameter(4, NEW_RULES_START, f"{KAMERBRIEF}, Vaststelling toepassingsgebied"),
@@ -354,7 +423,7 @@ FRAMEWORK_2026 = Framework(
         DamageThreshold(
             fact="structural_damage_eur",
             minimum=Parameter(Decimal("5000.00"), NEW_RULES_START, f"{KAMERBRIEF}, Aanpassing drempelbedrag"),
-            basis=f"{BELEIDSREGEL_2025}; {KAMERBRIEF}, Aanpassing drempelbedrag (minimaal 5.000 euro ≥D3-schade die hoort bij het constructieve gebrek)",
+            basis=f"{BELEIDSREGEL_2025}; {KAMERBRIEF}, Aanpassing drempelbedrag (minimaal 5.000 euro ≥D3-schade die hoort bij het constructieve gebrek; voetnoot 5: {SWECO_D3})",
         ),
         UnsettledDamage(
             basis=f"{KAMERBRIEF}, Aanpassing drempelbedrag; eis blijft gelden (interpretatie I-2)",
@@ -362,27 +431,63 @@ FRAMEWORK_2026 = Framework(
     ),
     cap_rule=WozCap(
         statutory_max=Parameter(Decimal("500000.00"), NEW_RULES_START, f"{KAMERBRIEF}, Verhoging maximumbedrag"),
-        basis=f"{KAMERBRIEF}, Verhoging maximumbedrag (WOZ-waarde, maximaal 500.000 euro; geldt niet voor Rijksmonumenten)",
+        floor=Parameter(
+            Decimal("125000.00"), NEW_RULES_START,
+            f"{KAMERBRIEF}, Verhoging maximumbedrag ('verhoogd'; het oude maximum was 125.000 euro; interpretatie I-4)",
+        ),
+        discretionary=True,
+        basis=f"{KAMERBRIEF}, Verhoging maximumbedrag (WOZ-waarde, maximaal 500.000 euro, nooit lager dan het oude"
+        " maximum van 125.000 euro (interpretatie I-4); geldt niet voor Rijksmonumenten; discretionaire bevoegdheid"
+        " blijft de uitzondering (interpretatie I-5))",
     ),
     transitional=TransitionalRule(
         dossier_opened_before=Parameter(NEW_RULES_START, NEW_RULES_START, f"{KAMERBRIEF}, Vaststelling toepassingsgebied"),
+        original_pilot_area_only=True,
         basis=f"{KAMERBRIEF}, Vaststelling toepassingsgebied ('in het oorspronkelijke pilotgebied zullen alle bestaande Duurzaam herstel dossiers gewoon worden afgemaakt, met toepassing van het verhoogde maximumbedrag')",
     ),
-    referral_routes=(IVS, CBS),
-    referral_basis=f"{KAMERBRIEF}, Vaststelling toepassingsgebied (uitzonderingsmogelijkheid voor individuele schrijnende gevallen)",
-    interpretations=(I1, I2),
+    referral_routes=(ROUTE_IVS, ROUTE_CBS),
+    referral_basis=f"{KAMERBRIEF}, Vaststelling toepassingsgebied (uitzonderingsmogelijkheid voor individuele schrijnende gevallen in de rest van het effectgebied)",
+    interpretations=(I1, I2, I4, I5),
+    evaluation_due=Parameter(
+        date(2027, 1, 1), NEW_RULES_START,
+        f"{KAMERBRIEF}, Start van de uitvoering ('per 1 januari jl. in werking getreden en wordt over een jaar geëvalueerd')",
+    ),
 )
 
 FRAMEWORKS: dict[str, Framework] = {f.id: f for f in (PILOT_2023, PILOT_2024, FRAMEWORK_2026)}
 
 
 def get_framework(framework_id: str) -> Framework:
-    """The framework with this id; an unknown id is bad input naming `framework`."""
+    """The framework with this id, or a named variant (`2026~I-4:letterlijk`, see `decisions.variants`).
+
+    An unknown id is bad input naming `framework`. A variant is for comparison only:
+    the ledger refuses to record a decision made under one.
+    """
+    if VARIANT_SEPARATOR in framework_id:
+        from .variants import variant_framework
+
+        return variant_framework(framework_id)
     try:
         return FRAMEWORKS[framework_id]
     except KeyError:
         known = ", ".join(FRAMEWORKS)
-        raise InvalidCase("framework", f"unknown framework {framework_id!r} (known: {known})") from None
+        raise InvalidCase(
+            "framework", f"unknown framework {framework_id!r} (known: {known}; or a variant such as 2026~I-4:letterlijk)"
+        ) from None
+
+
+def is_variant(framework_id: str) -> bool:
+    """Whether a framework id names a variant reading rather than a framework in force."""
+    return VARIANT_SEPARATOR in framework_id
+
+
+def all_routes() -> tuple[Route, ...]:
+    """Every hardship route of every framework, once each, in order."""
+    found: dict[str, Route] = {}
+    for framework in FRAMEWORKS.values():
+        for route in framework.referral_routes:
+            found.setdefault(route.code, route)
+    return tuple(found.values())
 
 
 def framework_for_date(day: date) -> Framework:

@@ -38,6 +38,10 @@ import numpy as np
 from . import amounts, frameworks, inputs
 from .evaluate import ELIGIBLE, NOT_ELIGIBLE, Decision, decide
 from .frameworks import (
+    ALWAYS,
+    COST_EXCEEDS_MAXIMUM,
+    DOSSIER_NOT_COVERED,
+    FLOOR_APPLIES,
     CriterionResult,
     DamageThreshold,
     Framework,
@@ -58,13 +62,11 @@ BASES = (None, "regular", "transitional")
 CAP_BASES = (None, "pilot_standard", "woz", "statutory_max", "rijksmonument")
 _REGULAR, _TRANSITIONAL = 1, 2
 _PILOT_STANDARD, _WOZ, _STATUTORY_MAX, _RIJKSMONUMENT = 1, 2, 3, 4
-AREA = "area"
-I1 = "I-1"
 
 # The per-case logic this module mirrors. When its source changes (tokenised as in the
 # framework fingerprint, so comments and layout do not count), `compile_framework` refuses
 # until the differential tests pass again and this digest is updated (`mirrored_logic_digest()`).
-MIRRORED_LOGIC = "sha256:242d977c30e54bc8532a8a5f2ea6e974c7792fc4b9048ead0140066e7baebed0"
+MIRRORED_LOGIC = "sha256:9ee4a3454c78944749e8103cbc6996acf76eee1565636a99f1720a9b66947123"
 
 
 class Unsupported(Exception):
@@ -246,9 +248,9 @@ class CompiledCriterion:
 
 @attrs.frozen(eq=False)
 class CompiledCap:
-    """A cap rule over columns: (max_amount_cents, cap_basis code, discretionary_exceedance)."""
+    """A cap rule over columns: (max_amount_cents, cap_basis code, discretionary_exceedance, floor_applied)."""
 
-    apply: Callable[[Columns], tuple[np.ndarray, np.ndarray, np.ndarray]]
+    apply: Callable[[Columns], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 
 
 @attrs.frozen(eq=False)
@@ -259,8 +261,17 @@ class Compiled:
     criteria: tuple[CompiledCriterion, ...]
     cap: CompiledCap
     transitional_before: int | None  # ordinal of `dossier_opened_before`, or None without a transitional rule
-    interpretations: tuple[str, ...]  # the framework's own, without I-1
-    referral_routes: tuple[str, ...]
+    transitional_pilot_area_only: bool
+    interpretations: tuple[tuple[str, str], ...]  # (id, named_when) in the framework's order
+    referral_routes: tuple[str, ...]  # route codes
+
+    def named(self, dossier_not_covered: bool, floor_applied: bool, exceeds: bool) -> tuple[str, ...]:
+        """The interpretations a decision names, given the conditions (as `decide` names them)."""
+        holds = {
+            ALWAYS: True, DOSSIER_NOT_COVERED: dossier_not_covered, FLOOR_APPLIES: floor_applied,
+            COST_EXCEEDS_MAXIMUM: exceeds,
+        }
+        return tuple(i for i, when in self.interpretations if holds[when])
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -362,21 +373,31 @@ def _pilot_cap(rule: PilotCap) -> CompiledCap:
     def apply(c: Columns):
         n = len(c)
         exceeds = c.has_estimated_cost & (c.estimated_cost_cents > limit)
-        return np.full(n, limit, dtype=np.int64), np.full(n, _PILOT_STANDARD, dtype=np.int8), exceeds
+        no_floor = np.zeros(n, dtype=bool)
+        return np.full(n, limit, dtype=np.int64), np.full(n, _PILOT_STANDARD, dtype=np.int8), exceeds, no_floor
 
     return CompiledCap(apply)
 
 
 def _woz_cap(rule: WozCap) -> CompiledCap:
     limit = _cents_of(rule.statutory_max.value, "WozCap.statutory_max")
+    floor = None if rule.floor is None else _cents_of(rule.floor.value, "WozCap.floor")
+    if type(rule.discretionary) is not bool:
+        raise Unsupported(f"WozCap.discretionary must be a bool (got {rule.discretionary!r})")
 
     def apply(c: Columns):
         above = c.woz_cents > limit
-        amount = np.where(above, limit, c.woz_cents)
-        basis = np.where(above, _STATUTORY_MAX, _WOZ).astype(np.int8)
-        amount[c.rijksmonument] = NO_AMOUNT
-        basis[c.rijksmonument] = _RIJKSMONUMENT
-        return amount, basis, np.zeros(len(c), dtype=bool)
+        floored = ~above & (c.woz_cents < floor) if floor is not None else np.zeros(len(c), dtype=bool)
+        amount = np.where(above, limit, np.where(floored, floor if floor is not None else 0, c.woz_cents))
+        basis = np.where(above, _STATUTORY_MAX, np.where(floored, _PILOT_STANDARD, _WOZ)).astype(np.int8)
+        if rule.discretionary:
+            exceeds = c.has_estimated_cost & (c.estimated_cost_cents > amount)
+        else:
+            exceeds = np.zeros(len(c), dtype=bool)
+        monument = c.rijksmonument
+        amount[monument] = NO_AMOUNT
+        basis[monument] = _RIJKSMONUMENT
+        return amount, basis, exceeds & ~monument, floored & ~monument
 
     return CompiledCap(apply)
 
@@ -407,15 +428,24 @@ def compile_framework(framework: Framework) -> Compiled:
         value = transitional.dossier_opened_before.value
         if type(value) is not date:
             raise Unsupported(f"TransitionalRule.dossier_opened_before must be a date (got {value!r})")
+        if type(transitional.original_pilot_area_only) is not bool:
+            raise Unsupported("TransitionalRule.original_pilot_area_only must be a bool")
         before = value.toordinal()
     return Compiled(
         framework=framework,
         criteria=tuple(_compile_part(_CRITERIA, c) for c in framework.criteria),
         cap=_compile_part(_CAPS, framework.cap_rule),
         transitional_before=before,
-        interpretations=tuple(i.id for i in framework.interpretations if i.id != I1),
-        referral_routes=tuple(framework.referral_routes),
+        transitional_pilot_area_only=transitional is None or transitional.original_pilot_area_only,
+        interpretations=tuple((i.id, _named_when(i.named_when)) for i in framework.interpretations),
+        referral_routes=tuple(route.code for route in framework.referral_routes),
     )
+
+
+def _named_when(condition: str) -> str:
+    if condition not in (ALWAYS, DOSSIER_NOT_COVERED, FLOOR_APPLIES, COST_EXCEEDS_MAXIMUM):
+        raise Unsupported(f"no vectorised form of an interpretation named when {condition!r}")
+    return condition
 
 
 def supports(framework: Framework) -> bool:
@@ -443,14 +473,24 @@ class VectorDecisions:
     cap_basis: np.ndarray  # int8 index into CAP_BASES
     discretionary_exceedance: np.ndarray  # bool
     referred: np.ndarray  # bool: referral_routes are the framework's routes
-    i1: np.ndarray  # bool: I-1 is the first interpretation
+    dossier_not_covered: np.ndarray  # bool: an existing dossier the transitional rule leaves out (I-1)
+    floor_applied: np.ndarray  # bool: the maximum was raised to the floor (I-4)
 
     def __len__(self) -> int:
         return len(self.eligible)
 
+    def interpretation_code(self) -> np.ndarray:
+        """Per case, the conditions that name interpretations, as bits: 1 dossier, 2 floor, 4 exceedance."""
+        return (
+            self.dossier_not_covered.astype(np.int8)
+            + 2 * self.floor_applied.astype(np.int8)
+            + 4 * self.discretionary_exceedance.astype(np.int8)
+        )
+
     def interpretations(self, i: int) -> tuple[str, ...]:
-        own = self.compiled.interpretations
-        return (I1, *own) if self.i1[i] else own
+        return self.compiled.named(
+            bool(self.dossier_not_covered[i]), bool(self.floor_applied[i]), bool(self.discretionary_exceedance[i])
+        )
 
     def referral_routes(self, i: int) -> tuple[str, ...]:
         return self.compiled.referral_routes if self.referred[i] else ()
@@ -492,21 +532,20 @@ def evaluate_columns(compiled: Compiled, columns: Columns) -> VectorDecisions:
     covers = np.zeros(n, dtype=bool)
     if compiled.transitional_before is not None:
         covers = (columns.dossier_since != NO_DATE) & (columns.dossier_since < compiled.transitional_before)
-    transitional = ~regular & covers & columns.in_pilot_area
+    in_area = columns.in_pilot_area if compiled.transitional_pilot_area_only else np.ones(n, dtype=bool)
+    transitional = ~regular & covers & in_area
     eligible = regular | transitional
     basis = np.where(regular, _REGULAR, np.where(transitional, _TRANSITIONAL, 0)).astype(np.int8)
-    i1 = ~eligible & covers
+    not_covered = ~eligible & covers
 
-    failed = ~passed
-    is_area = np.array([code == AREA for code in compiled.codes], dtype=bool)
-    referred = ~eligible & failed.any(axis=1) & ~failed[:, ~is_area].any(axis=1)
-    if not compiled.referral_routes:
-        referred = np.zeros(n, dtype=bool)
+    referred = ~eligible if compiled.referral_routes else np.zeros(n, dtype=bool)
 
-    amount, cap_basis, exceeds = compiled.cap.apply(columns)
+    amount, cap_basis, exceeds, floored = compiled.cap.apply(columns)
     amount = np.where(eligible, amount, NO_AMOUNT)
     cap_basis = np.where(eligible, cap_basis, 0).astype(np.int8)
     exceeds = eligible & exceeds
+    floored = eligible & floored
     return VectorDecisions(
-        compiled, passed, tuple(observed), eligible, basis, amount, cap_basis, exceeds, referred, i1
+        compiled, passed, tuple(observed), eligible, basis, amount, cap_basis, exceeds, referred, not_covered,
+        floored,
     )

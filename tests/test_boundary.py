@@ -208,6 +208,7 @@ def test_cli_one_line_per_case_and_summary_on_stderr(fixed_db):
     assert any("the 2019-05-22 Westerwijtwerd event at 5.0 mm/s instead of 4.7" in line for line in lines)
     assert any(line.startswith("FIX-E001") and "(latest record: seq 200, exception_decision)" in line for line in lines)
     assert "26 boundary cases of 198 under 2026" in result.stderr
+    assert "140 not eligible with hardship routes" in result.stderr
 
 
 def test_cli_json(fixed_db):
@@ -216,6 +217,9 @@ def test_cli_json(fixed_db):
     assert data["framework"] == "2026"
     assert data["summary"]["boundary_cases"] == len(data["cases"]) == 26
     assert data["summary"]["by_class"][EXISTING_DOSSIER_OUTSIDE_PILOT_AREA] == 10
+    # The hardship caseload: every case not eligible under 2026 (compare: 49 lose + 91 stay ineligible),
+    # not only those that fail the area criterion alone.
+    assert data["summary"]["referable_to_hardship_routes"] == 140
     (cap,) = [c for c in data["cases"] if WOZ_BINDS_CAP in c["classes"]]
     assert cap["cap_shortfall_eur"] == "60000.00" and cap["outcome"] == "eligible"
     (near,) = [c for c in data["cases"] if PGV_EVENT_JUST_BELOW in c["classes"]]
@@ -227,3 +231,4 @@ def test_cli_other_framework(fixed_db):
     data = json.loads(result.stdout)
     assert data["framework"] == "pilot-2024"
     assert all(c["framework"] == "pilot-2024" for c in data["cases"])
+    assert data["summary"]["referable_to_hardship_routes"] == 0  # the pilot has no hardship routes

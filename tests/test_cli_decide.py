@@ -64,6 +64,53 @@ def test_explain_referral_routes():
     assert "Interventieteam Vastgelopen Situaties" in text and "Commissie Bijzondere Situaties" in text
 
 
+def test_explain_routes_when_only_the_damage_threshold_fails():
+    text = run("decide", "--explain", "-", input=json.dumps(case_data(structural_damage_eur="3000.00"))).output
+    assert "Is uw situatie schrijnend?" in text and "Commissie Bijzondere Situaties" in text
+    assert "beoordeelt een medewerker" in text
+
+
+def test_explain_pilot_has_no_route():
+    facts = case_data(assessed_on="2025-06-01", in_pilot_area=False, in_reinforcement_area=False)
+    text = run("decide", "--explain", "-", input=json.dumps(facts)).output
+    assert "geen route voor een uitzondering" in text and "Evaluatie van de regels" not in text
+
+
+@pytest.mark.parametrize("facts, reason", [
+    (dict(woz_value_eur="57000.00"), "nooit lager dan het oude maximum van € 125.000,00 (ondergrens, keuze I-4)"),
+    (dict(woz_value_eur="610000.00"), "De WOZ-waarde van het adres (€ 610.000,00) is hoger dan € 500.000,00"),
+    (dict(woz_value_eur="245000.00"), "Dat is de WOZ-waarde van het adres"),
+    (dict(rijksmonument=True), "want het gebouw is een rijksmonument"),
+    (dict(assessed_on="2025-06-01"), "Dat is het vaste maximum per adres in de pilot"),
+])
+def test_explain_says_the_maximum_and_its_reason(facts, reason):
+    text = run("decide", "--explain", "-", input=json.dumps(case_data(**facts))).output
+    assert reason in text
+    assert "Het IMG neemt contact met u op" in text
+
+
+def test_explain_discretionary_exception_and_evaluation_date():
+    facts = case_data(woz_value_eur="210000.00", estimated_cost_eur="400000.00")
+    text = run("decide", "--explain", "-", input=json.dumps(facts)).output
+    assert "de geschatte kosten (€ 400.000,00) zijn hoger dan dit maximum" in text
+    assert "keuze I-5" in text and "I-5: " in text
+    assert "Ze worden na een jaar geëvalueerd,\nrond 1 januari 2027." in text
+    assert "amendement Mulder (Kamerstuk 35 603, nr. 43)" in text and "Kamerstuk 33 529, nr. 1113" in text
+
+
+def test_explain_every_example():
+    for path in sorted((ROOT / "examples").glob("*.json")):
+        text = run("decide", "--explain", str(path)).output
+        assert "Wat kunt u nu doen?" in text, path
+        assert ("Maximumbedrag" in text) or ("Is uw situatie schrijnend?" in text), path
+
+
+def test_decide_under_a_variant_reading():
+    data = json.loads(run("decide", "--framework", "2026~I-4:letterlijk", "-",
+                          input=json.dumps(case_data(woz_value_eur="57000.00"))).output)
+    assert (data["framework"], data["max_amount_eur"], data["cap_basis"]) == ("2026~I-4:letterlijk", "57000.00", "woz")
+
+
 BAD = [
     ({"drop": "woz_value_eur"}, "woz_value_eur"),
     ({"set": {"eigenaar": "x"}}, "eigenaar"),

@@ -20,12 +20,12 @@ def run(*args):
 
 @pytest.fixture
 def db(tmp_path):
-    """Three decisions: 1 and 2 fail only `area` under 2026 (3 events), 3 fails area and damage."""
+    """Three decisions: 1 and 2 fail only `area` under 2026 (3 events), 3 is eligible."""
     path = tmp_path / "ledger.db"
     lines = [
         case_data(case_id="CLI-1", pgv_5mms_events=3),
         case_data(case_id="CLI-2", pgv_5mms_events=3),
-        case_data(case_id="CLI-3", pgv_5mms_events=3, structural_damage_eur="1000.00"),
+        case_data(case_id="CLI-3", pgv_5mms_events=5),
     ]
     cases = tmp_path / "cases.jsonl"
     cases.write_text("".join(json.dumps(line) + "\n" for line in lines))
@@ -142,7 +142,7 @@ def test_referral_file_decide_list(db):
     (("objection", "list", "--db", "{db}", "--today", "2026-02-30"), "error: today: is not a real calendar date"),
     (("objection", "list", "--db", "{missing}"), "error: db: no ledger at"),
     (("referral", "file", "--db", "{db}", "--seq", 3, "--route", "ivs", "--referred-on", "2026-03-01",
-      "--actor", "r"), "error: seq: decision 3 allows no hardship referral: it fails area, damage_threshold"),
+      "--actor", "r"), "error: seq: decision 3 allows no hardship referral: it is eligible"),
     (("referral", "file", "--db", "{db}", "--seq", 1, "--route", "ncg", "--actor", "r"),
      "error: route: must be one of ivs, cbs (got 'ncg')"),
     (("referral", "decide", "--db", "{db}", "--id", 1, "--actor", "r"), "error: granted: say --granted or --refused"),

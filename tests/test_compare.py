@@ -26,6 +26,7 @@ from audit.compare import (
     accumulate,
     cap_band,
     causes_of,
+    compare_cases,
     compare_ledger,
     transition,
 )
@@ -102,7 +103,8 @@ def test_causes_are_the_criteria_that_flip_plus_the_transitional_rule():
 @pytest.mark.parametrize(
     "overrides, band",
     [
-        ({"woz_value_eur": "100000.00"}, BAND_LOWER),
+        # Never lower under 2026: the maximum is at least the former 125,000.00 (I-4).
+        ({"woz_value_eur": "100000.00"}, BAND_SAME),
         ({"woz_value_eur": "125000.00"}, BAND_SAME),
         ({"woz_value_eur": "175000.00"}, BAND_UP_TO_50K),
         ({"woz_value_eur": "175000.01"}, BAND_50K_TO_125K),
@@ -115,6 +117,29 @@ def test_causes_are_the_criteria_that_flip_plus_the_transitional_rule():
 )
 def test_cap_bands(overrides, band):
     assert cap_band(*decide_both(**overrides)) == band
+
+
+def test_the_literal_reading_of_i4_can_lower_the_maximum():
+    case = parse_case(case_data(woz_value_eur="100000.00"))
+    assert cap_band(evaluate(case, PILOT), evaluate(case, "2026~I-4:letterlijk")) == BAND_LOWER
+
+
+def test_the_discretionary_exception_is_counted_under_each_framework(tmp_path):
+    """The letter's argument in figures: above € 125,000 the pilot needs the exception, 2026 less often (I-5)."""
+    with open_fixed(tmp_path / "x.db") as ledger:
+        # 182,000 against 125,000 (pilot) and 245,000 (2026): only the pilot needs the exception.
+        ledger.append(parse_case(case_data(case_id="X-1", estimated_cost_eur="182000.00")))
+        # 400,000 against 125,000 and 210,000: both do.
+        ledger.append(parse_case(case_data(case_id="X-2", estimated_cost_eur="400000.00", woz_value_eur="210000.00")))
+        # A rijksmonument has no maximum under 2026.
+        ledger.append(parse_case(case_data(case_id="X-3", estimated_cost_eur="400000.00", rijksmonument=True)))
+        in_bulk = compare_ledger(ledger.conn, PILOT, NEW)
+        by_case = compare_cases(ledger.conn, PILOT, NEW)
+        abolished = compare_ledger(ledger.conn, PILOT, get_framework("2026~I-5:afgeschaft"))
+    assert in_bulk == by_case
+    assert in_bulk.exceedance == {"before": 3, "after": 1}
+    assert in_bulk.exceedance_by_municipality["Eemsdelta"] == {"before": 3, "after": 1}
+    assert abolished.exceedance == {"before": 3, "after": 0}
 
 
 def test_interpretation_i1_is_counted_separately(tmp_path):
@@ -165,10 +190,27 @@ def test_cli_text_and_json(tmp_path):
     assert data["reasons"][GAINS] == {"area": 4, "damage_threshold": 12}
     assert data["interpretation_I-1"]["cases"] == 10
     assert data["max_amount_change"]["bands"] == {
-        BAND_LOWER: 2, BAND_SAME: 0, BAND_UP_TO_50K: 10, BAND_50K_TO_125K: 16, BAND_OVER_125K: 11, BAND_UNCAPPED: 3,
+        # The two addresses with a WOZ value below 125,000.00 keep 125,000.00 (I-4): same, not lower.
+        BAND_LOWER: 0, BAND_SAME: 2, BAND_UP_TO_50K: 10, BAND_50K_TO_125K: 16, BAND_OVER_125K: 11, BAND_UNCAPPED: 3,
     }
+    assert set(data["discretionary_exceedance"]) == {"description", "pilot-2024", "2026", "by_municipality"}
     reverse = json.loads(run("compare", "--db", str(path), "--from", "2026", "--to", "pilot-2024", "--json").output)
     assert reverse["transition_matrix"][GAINS] == data["transition_matrix"][LOSES]
+
+
+def test_cli_compare_accepts_variant_readings(tmp_path):
+    path = build(tmp_path / "fixed.db")
+    base = json.loads(run("compare", "--db", str(path), "--json").output)
+    literal = json.loads(run("compare", "--db", str(path), "--to", "2026~I-4:letterlijk", "--json").output)
+    assert literal["to"] == "2026~I-4:letterlijk"
+    assert literal["transition_matrix"] == base["transition_matrix"]  # the cap does not decide eligibility
+    assert literal["max_amount_change"]["bands"][BAND_LOWER] > base["max_amount_change"]["bands"][BAND_LOWER]
+    everyone = json.loads(run("compare", "--db", str(path), "--from", "2026", "--to", "2026~I-1:alle-dossiers",
+                              "--json").output)
+    assert everyone["transition_matrix"][GAINS] == base["interpretation_I-1"]["cases"]
+    assert everyone["transition_matrix"][LOSES] == 0
+    result = CliRunner().invoke(main, ["compare", "--db", str(path), "--to", "2026~I-4:ruim"])
+    assert result.exit_code == 2 and result.output.startswith("error: framework: unknown reading 'I-4:ruim'")
 
 
 def test_cli_bad_input(tmp_path):

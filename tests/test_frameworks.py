@@ -105,15 +105,35 @@ def test_technical_cause_is_required(make_case, framework):
 @pytest.mark.parametrize(
     "woz, cap, basis",
     [
+        ("57000.00", "125000.00", "pilot_standard"),
+        ("124999.99", "125000.00", "pilot_standard"),
+        ("125000.00", "125000.00", "woz"),
+        ("125000.01", "125000.01", "woz"),
         ("499999.99", "499999.99", "woz"),
         ("500000.00", "500000.00", "woz"),
         ("500000.01", "500000.00", "statutory_max"),
         ("245000.00", "245000.00", "woz"),
     ],
 )
-def test_2026_cap_is_woz_up_to_500k(make_case, woz, cap, basis):
-    data = decision_to_data(evaluate(make_case(woz_value_eur=woz), "2026"))
+def test_2026_cap_is_woz_up_to_500k_never_below_125k(make_case, woz, cap, basis):
+    """"Verhoging maximumbedrag": the WOZ value, at most 500,000.00, never below the former 125,000.00 (I-4)."""
+    decision = evaluate(make_case(woz_value_eur=woz), "2026")
+    data = decision_to_data(decision)
     assert (data["max_amount_eur"], data["cap_basis"]) == (cap, basis)
+    assert ("I-4" in decision.interpretations) is (basis == "pilot_standard")
+
+
+@pytest.mark.parametrize("woz", ["57000.00", "124999.99", "125000.00", "500000.01"])
+def test_2026_monument_has_no_maximum_and_no_floor(make_case, woz):
+    decision = evaluate(make_case(woz_value_eur=woz, rijksmonument=True, estimated_cost_eur="900000.00"), "2026")
+    assert (decision.max_amount_eur, decision.cap_basis, decision.discretionary_exceedance) == (None, "rijksmonument", False)
+    assert "I-4" not in decision.interpretations and "I-5" not in decision.interpretations
+
+
+def test_the_literal_reading_of_i4_has_no_floor(make_case):
+    decision = evaluate(make_case(woz_value_eur="57000.00"), "2026~I-4:letterlijk")
+    assert (decision.max_amount_eur, decision.cap_basis) == (Decimal("57000.00"), "woz")
+    assert decision.framework == "2026~I-4:letterlijk" and "I-4:letterlijk" in decision.interpretations
 
 
 @pytest.mark.parametrize("woz", ["150000.00", "500000.00", "900000.00"])
@@ -137,10 +157,29 @@ def test_discretionary_exceedance_in_pilot(make_case, framework, cost, flagged):
     assert decision.max_amount_eur == Decimal("125000.00")
 
 
-def test_no_discretionary_flag_in_2026_or_when_not_eligible(make_case):
-    assert not evaluate(make_case(estimated_cost_eur="900000.00"), "2026").discretionary_exceedance
+@pytest.mark.parametrize(
+    "woz, cost, flagged",
+    [
+        ("245000.00", "245000.00", False), ("245000.00", "245000.01", True),  # the WOZ value
+        ("57000.00", "125000.00", False), ("57000.00", "125000.01", True),  # the floor (I-4)
+        ("900000.00", "500000.00", False), ("900000.00", "500000.01", True),  # the statutory maximum
+        ("210000.00", "400000.00", True), ("245000.00", None, False),
+    ],
+)
+def test_2026_discretionary_exceedance_i5(make_case, woz, cost, flagged):
+    """The discretionary power stays an exception (I-5): flagged when the cost exceeds the maximum."""
+    decision = evaluate(make_case(woz_value_eur=woz, estimated_cost_eur=cost), "2026")
+    assert decision.discretionary_exceedance is flagged
+    assert ("I-5" in decision.interpretations) is flagged
+    abolished = evaluate(make_case(woz_value_eur=woz, estimated_cost_eur=cost), "2026~I-5:afgeschaft")
+    assert abolished.discretionary_exceedance is False
+    assert abolished.max_amount_eur == decision.max_amount_eur
+
+
+def test_no_discretionary_flag_when_not_eligible(make_case):
     case = make_case(estimated_cost_eur="200000.00", technical_cause=False)
     assert not evaluate(case, "pilot-2024").discretionary_exceedance
+    assert not evaluate(case, "2026").discretionary_exceedance
 
 
 def test_not_eligible_has_no_cap(make_case):
@@ -182,6 +221,25 @@ def test_existing_dossier_outside_pilot_area_is_not_covered_i1(make_case):
     assert evaluate(case, "pilot-2024").outcome == "eligible"
 
 
+def test_transitional_dossier_with_a_low_woz_gets_the_increased_maximum(make_case):
+    """"met toepassing van het verhoogde maximumbedrag": WOZ 109,000.00 gives 125,000.00, not 109,000.00."""
+    case = outside_kerngebied(make_case, existing_dossier_since="2024-05-01", woz_value_eur="109000.00",
+                              estimated_cost_eur="130000.00")
+    decision = evaluate(case, "2026")
+    assert (decision.basis, decision.max_amount_eur, decision.cap_basis) == (
+        "transitional", Decimal("125000.00"), "pilot_standard")
+    assert decision.discretionary_exceedance and decision.interpretations == ("I-2", "I-4", "I-5")
+    literal = evaluate(case, "2026~I-4:letterlijk")
+    assert literal.max_amount_eur == Decimal("109000.00")
+
+
+def test_the_other_reading_of_i1_completes_every_existing_dossier(make_case):
+    case = outside_kerngebied(make_case, existing_dossier_since="2024-09-12", in_pilot_area=False)
+    decision = evaluate(case, "2026~I-1:alle-dossiers")
+    assert (decision.outcome, decision.basis) == ("eligible", "transitional")
+    assert "I-1:alle-dossiers" in decision.interpretations and "I-1" not in decision.interpretations
+
+
 def test_transitional_monument_keeps_no_maximum(make_case):
     case = outside_kerngebied(make_case, existing_dossier_since="2024-01-05", rijksmonument=True)
     decision = evaluate(case, "2026")
@@ -208,9 +266,31 @@ def test_referral_routes_when_only_area_fails(make_case):
     assert decision.failed_criteria == ("area",)
 
 
-def test_no_referral_when_more_than_area_fails(make_case):
-    assert evaluate(make_case(pgv_5mms_events=3, technical_cause=False), "2026").referral_routes == ()
-    assert evaluate(make_case(technical_cause=False), "2026").referral_routes == ()
+@pytest.mark.parametrize("facts", [
+    dict(pgv_5mms_events=3, technical_cause=False),
+    dict(technical_cause=False),
+    dict(structural_damage_eur="4999.99"),  # fails only the damage threshold
+    dict(pgv_5mms_events=1, structural_damage_eur="3000.00"),  # outside the kerngebied, € 3,000 of ≥D3 damage
+])
+def test_every_not_eligible_2026_decision_lists_the_routes(make_case, facts):
+    """"Voor individuele schrijnende gevallen in de rest van het effectgebied": whichever criterion fails."""
+    decision = evaluate(make_case(**facts), "2026")
+    assert decision.outcome == "not_eligible" and decision.referral_routes == ROUTES
+
+
+def test_eligible_decisions_list_no_routes(make_case):
+    assert evaluate(make_case(), "2026").referral_routes == ()
+
+
+def test_a_route_is_data(make_case):
+    """"onder meer": a route added to the framework's data is listed without any change to the code."""
+    from decisions.frameworks import Route
+
+    base = get_framework("2026")
+    extra = Route("nationaal_coordinator_groningen", "ncg", "Nationaal Coördinator Groningen", "test")
+    widened = attrs.evolve(base, id="2026-test", referral_routes=(*base.referral_routes, extra))
+    decision = evaluate(make_case(technical_cause=False), widened)
+    assert decision.referral_routes == (*ROUTES, "nationaal_coordinator_groningen")
 
 
 def test_pilot_frameworks_have_no_referral_routes(make_case):
@@ -271,6 +351,37 @@ def test_fingerprint_changes_with_a_parameter():
     damage = attrs.evolve(current.criteria[2], minimum=Parameter(Decimal("5000.01"), date(2026, 1, 1), "test"))
     patched = attrs.evolve(current, criteria=(current.criteria[0], current.criteria[1], damage, current.criteria[3]))
     assert framework_fingerprint(patched) != framework_fingerprint(current)
+
+
+def test_sources_are_named(make_case):
+    framework = get_framework("2026")
+    assert "amendement Mulder (Kamerstuk 35 603, nr. 43)" in framework.legal_basis
+    assert all("Kamerstuk 35 603, nr. 43" in f.legal_basis for f in FRAMEWORKS.values())
+    damage = criterion(make_case(), "2026", "damage_threshold")
+    assert "Sweco" in damage.basis and "Kamerstuk 33 529, nr. 1113" in damage.basis
+    assert framework.evaluation_due.value == date(2027, 1, 1)
+    assert "over een jaar geëvalueerd" in framework.evaluation_due.reference
+
+
+@pytest.mark.parametrize("variant", ["2026~I-1:alle-dossiers", "2026~I-4:letterlijk", "2026~I-5:afgeschaft",
+                                     "2026~I-4:letterlijk~I-5:afgeschaft"])
+def test_a_variant_has_its_own_fingerprint(variant):
+    fingerprints = {framework_fingerprint(get_framework(f)) for f in (*FRAMEWORKS, variant)}
+    assert len(fingerprints) == len(FRAMEWORKS) + 1
+    assert framework_fingerprint(get_framework(variant)) == framework_fingerprint(get_framework(variant))
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("2026~I-4:ruim", "unknown reading 'I-4:ruim'"),
+    ("2030~I-4:letterlijk", "unknown framework '2030'"),
+    ("pilot-2024~I-4:letterlijk", "has no interpretation I-4"),
+    ("2026~I-4:letterlijk~I-4:letterlijk", "at most once"),
+    ("2026~", "unknown reading ''"),
+])
+def test_a_bad_variant_is_bad_input_naming_framework(bad, message):
+    with pytest.raises(InvalidCase, match=message) as error:
+        get_framework(bad)
+    assert error.value.field == "framework"
 
 
 def test_every_criterion_names_its_basis(make_case):

@@ -70,7 +70,11 @@ def test_corpus_covers_every_outcome_shape():
         ("2026", "eligible", "regular", "statutory_max", False, False),
         ("2026", "eligible", "regular", "rijksmonument", False, False),
         ("2026", "eligible", "transitional", "woz", False, False),
+        ("2026", "eligible", "regular", "pilot_standard", False, False),  # the floor (I-4)
+        ("2026", "eligible", "regular", "woz", True, False),  # the discretionary exception (I-5)
+        ("2026", "eligible", "transitional", "pilot_standard", True, False),
         ("2026", "not_eligible", None, None, False, True),
-        ("2026", "not_eligible", None, None, False, False),
     }
     assert expected <= seen
+    # Every not-eligible 2026 decision lists the hardship routes.
+    assert ("2026", "not_eligible", None, None, False, False) not in seen

@@ -218,6 +218,19 @@ def test_records_read_back_into_the_same_objects(ledger):
     assert record == ledger.get(1) == ledger.latest("CASE-A")
 
 
+@pytest.mark.parametrize("variant", ["2026~I-4:letterlijk", "2026~I-5:afgeschaft", "2026~I-1:alle-dossiers"])
+def test_a_variant_reading_is_never_recorded(ledger, variant):
+    """Variants are for comparison only: the ledger refuses them, and nothing is written."""
+    case = parse_case(case_data(case_id="CASE-V"))
+    with pytest.raises(BadInput, match="variant reading is for comparison only") as error:
+        ledger.append(case, variant)
+    assert error.value.field == "framework"
+    assert len(ledger) == 0
+    record = ledger.append(case, "2026")
+    assert record.framework == "2026" and record.engine_version == "0.2.0"
+    assert record.decision.interpretations == ("I-2",)
+
+
 def test_history_latest_and_supersession(ledger):
     first = ledger.append(parse_case(case_data(case_id="CASE-B", technical_cause=False)))
     fix = ledger.append(parse_case(case_data(case_id="CASE-B")), kind="correction", supersedes=first.seq,

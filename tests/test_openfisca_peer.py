@@ -48,24 +48,34 @@ def test_the_fixed_ledger_with_a_correction_and_an_exception_decision(tmp_path):
 
 
 def test_the_peer_computes_the_maxima_of_both_frameworks(tmp_path, make_case):
-    """Pilot: 125,000.00; 2026: the WOZ value up to 500,000.00, none for a rijksmonument."""
+    """Pilot: 125,000.00; 2026: the WOZ value up to 500,000.00, never below 125,000.00 (I-4), none for a
+    rijksmonument; the discretionary exceedance under both (I-5)."""
     cases = [make_case(case_id="A"), make_case(case_id="B", woz_value_eur="600000.00"),
              make_case(case_id="C", rijksmonument=True),
              make_case(case_id="D", pgv_5mms_events=1, in_reinforcement_area=False, in_pilot_area=False),
              make_case(case_id="E", pgv_5mms_events=1, in_reinforcement_area=False, structural_damage_eur="10.00",
-                       assessed_on="2026-02-16", existing_dossier_since="2025-12-31")]
+                       assessed_on="2026-02-16", existing_dossier_since="2025-12-31"),
+             make_case(case_id="F", woz_value_eur="57000.00", estimated_cost_eur="125000.01"),
+             make_case(case_id="G", estimated_cost_eur="245000.01"),
+             make_case(case_id="H", rijksmonument=True, estimated_cost_eur="900000.00")]
     with open_fixed(tmp_path / "maxima.db") as ledger:
         ledger.append_many(cases)
         (inputs,) = read_chunks(ledger.conn)
     simulation = SimulationBuilder().build_default_simulation(tax_benefit_system(), len(cases))
     for name, values in inputs.items():
         simulation.set_input(name, "eternity", values)
-    assert simulation.calculate("max_amount_cents", "2024-03").tolist() == [12_500_000] * 3 + [-1, 12_500_000]
-    assert simulation.calculate("max_amount_cents", "2026-01").tolist() == [24_500_000, 50_000_000, -1, -1, 24_500_000]
-    assert simulation.calculate("transitional_eligible", "2026-01").tolist() == [False] * 4 + [True]
+    assert simulation.calculate("max_amount_cents", "2024-03").tolist() == [12_500_000] * 3 + [-1, 12_500_000] + \
+        [12_500_000] * 3
+    assert simulation.calculate("max_amount_cents", "2026-01").tolist() == [
+        24_500_000, 50_000_000, -1, -1, 24_500_000, 12_500_000, 24_500_000, -1]
+    assert simulation.calculate("transitional_eligible", "2026-01").tolist() == [False] * 4 + [True] + [False] * 3
+    assert simulation.calculate("discretionary_exceedance", "2026-01").tolist() == [False] * 5 + [True, True, False]
     for period, framework in (("2024-03", "pilot-2024"), ("2026-01", "2026")):
         decisions = [evaluate(case, framework) for case in cases]
         assert simulation.calculate("eligible", period).tolist() == [d.eligible for d in decisions]
         assert simulation.calculate("max_amount_cents", period).tolist() == [
             -1 if d.max_amount_eur is None else int(d.max_amount_eur * 100) for d in decisions
+        ]
+        assert simulation.calculate("discretionary_exceedance", period).tolist() == [
+            d.discretionary_exceedance for d in decisions
         ]

@@ -43,6 +43,24 @@ def cases(draw):
     return parse_case(data)
 
 
+@given(cases())
+def test_2026_never_gives_an_eligible_non_monument_less_than_125k(case):
+    """I-4: the 2026 maximum is an increase; the former € 125,000 is its floor. A monument has no maximum."""
+    decision = evaluate(case, "2026")
+    if decision.eligible:
+        if case.rijksmonument:
+            assert decision.max_amount_eur is None
+        else:
+            assert Decimal("125000.00") <= decision.max_amount_eur <= Decimal("500000.00")
+            assert decision.max_amount_eur >= min(case.woz_value_eur, Decimal("500000.00"))
+            assert ("I-4" in decision.interpretations) is (case.woz_value_eur < Decimal("125000.00"))
+        cost = case.estimated_cost_eur
+        expected = not case.rijksmonument and cost is not None and cost > decision.max_amount_eur
+        assert decision.discretionary_exceedance is expected
+    else:
+        assert decision.referral_routes == ("interventieteam_vastgelopen_situaties", "commissie_bijzondere_situaties")
+
+
 @given(cases(), FRAMEWORK_IDS)
 def test_deterministic_bytes(case, framework):
     assert decision_to_json(evaluate(case, framework)) == decision_to_json(evaluate(case, framework))
@@ -71,7 +89,7 @@ def test_2026_cap_never_above_500k_unless_monument(case):
     if decision.eligible and not case.rijksmonument:
         assert decision.max_amount_eur is not None
         assert decision.max_amount_eur <= Decimal("500000.00")
-        assert decision.max_amount_eur <= case.woz_value_eur
+        assert decision.max_amount_eur <= max(case.woz_value_eur, Decimal("125000.00"))  # the floor (I-4)
     if decision.eligible and case.rijksmonument:
         assert decision.max_amount_eur is None and decision.cap_basis == "rijksmonument"
 

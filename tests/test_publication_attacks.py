@@ -196,12 +196,10 @@ def add_rule_links(p: Published) -> None:
     p.at_most([p.ref("grensgevallen", "WOZ-waarde begrenst het maximum")], eligible_after)
     for klasse in ("één beving te weinig", "schade net onder de drempel", "beving net onder 5 mm/s"):
         p.at_most([p.ref("grensgevallen", klasse)], [everyone])
-    # Decisions naming the IVS and CBS routes fail only the area criterion, under 2026.
+    # Decisions naming the IVS and CBS routes are the not-eligible 2026 decisions in force (less refused exceptions).
     if p.has(p.ref("verwijsbare_besluiten", TOTAL)):
         routed = [p.ref("verwijsbare_besluiten", TOTAL)]
         p.at_most(routed, [p.ref("uitkomsten", "2026", TOTAL, "niet in aanmerking")])
-        p.at_most(routed, [p.ref("grensgevallen", "één criterium niet gehaald")])
-        p.at_most(routed, [fails("2026", "gebied")])
     # Maximum amounts: every eligible pilot decision has 125,000; bands bound the sums.
     kaders = sorted({k[0] for (t, c, k) in p.index if t == "maximumbedragen"})
     labels = {code: CAP_BAND_LABELS[code] for code, _, _ in CAP_BANDS}

@@ -92,7 +92,7 @@ def test_the_grouping_reads_its_cut_points_from_the_frameworks():
     amounts, min_events, dossier = cut_points(FRAMEWORKS.values())
     assert amounts["structural_cents"] == {450000, 500000}  # 2026 threshold and the 10% boundary margin
     assert amounts["recognised_cents"] == {1350000, 1500000}
-    assert amounts["woz_cents"] == {50000000}
+    assert amounts["woz_cents"] == {12500000, 50000000}  # the 2026 floor (I-4) and statutory maximum
     assert min_events == 4 and [d.isoformat() for d in dossier] == ["2026-01-01"]
     assert "GROUP BY" in profile_sql()
 

@@ -76,8 +76,6 @@ def test_an_explicit_amount_a_refusal_and_a_rijksmonument(cw):
 
 @pytest.mark.parametrize("facts, message", [
     (dict(case_id="X", pgv_5mms_events=5), "allows no hardship referral: it is eligible"),
-    (dict(case_id="X", pgv_5mms_events=2, structural_damage_eur="4000.00"),
-     "it fails area, damage_threshold, not only area"),
     (dict(case_id="X", assessed_on="2025-06-01", in_pilot_area=False, in_reinforcement_area=False),
      "framework pilot-2024 has no hardship routes"),
 ])
@@ -88,6 +86,36 @@ def test_a_referral_where_none_is_allowed_is_refused_and_writes_nothing(cw, tmp_
         refer(cw, seq, referred_on=date(2026, 3, 1))
     assert error.value.field == "seq"
     assert counts(tmp_path / "ledger.db") == before
+
+
+@pytest.mark.parametrize("facts", [
+    # Fails only the damage threshold: inside the kerngebied, 4,999.99 of ≥D3 damage.
+    dict(case_id="D3-1", pgv_5mms_events=5, structural_damage_eur="4999.99"),
+    # Outside the kerngebied with 3,000.00 of ≥D3 damage: fails area and damage_threshold.
+    dict(case_id="D3-2", pgv_5mms_events=2, structural_damage_eur="3000.00"),
+    # Fails everything but the area.
+    dict(case_id="D3-3", pgv_5mms_events=6, technical_cause=False, structural_damage_eur="0.00",
+         unsettled_damage_eur="0.00"),
+])
+def test_every_not_eligible_2026_decision_can_be_referred(cw, facts):
+    """"Voor individuele schrijnende gevallen in de rest van het effectgebied": not only the area can fail."""
+    seq = record(cw, **facts)
+    decision = cw.ledger.get(seq).decision
+    assert decision.outcome == "not_eligible" and decision.failed_criteria != ("area",)
+    assert decision.referral_routes == (IVS, CBS)
+    referral = refer(cw, seq, route="cbs")
+    assert (referral.status, referral.route) == ("pending", CBS)
+    granted = decide_referral(cw, referral.id, granted=True, decided_on=date(2026, 4, 1), actor="r.bakker")
+    assert cw.ledger.get(granted.outcome.record_seq).decision.basis == "exception_cbs"
+    assert cw.ledger.verify().ok and verify_objections(cw.conn) is None
+
+
+def test_a_granted_referral_for_a_low_woz_value_gets_the_floor_and_names_i4(cw):
+    seq = record(cw, case_id="LOW-1", pgv_5mms_events=2, woz_value_eur="57000.00")
+    granted = decide_referral(cw, refer(cw, seq).id, granted=True, decided_on=date(2026, 4, 1), actor="r")
+    made = cw.ledger.get(granted.outcome.record_seq).decision
+    assert (made.max_amount_eur, made.cap_basis) == (Decimal("125000.00"), "pilot_standard")
+    assert "I-4" in made.interpretations
 
 
 def test_other_bad_referrals_are_refused_and_write_nothing(cw, tmp_path):

@@ -22,7 +22,10 @@ from audit.canonical import canonical_json
 from audit.decision_text import decision_texts
 from decisions.evaluate import decide, decision_to_data, evaluate
 from decisions.fingerprint import framework_fingerprint
-from decisions.frameworks import FRAMEWORKS, CriterionResult, Interpretation, KernArea, Parameter, get_framework
+from decisions.frameworks import (
+    FRAMEWORKS, ROUTE_IVS, CriterionResult, Interpretation, KernArea, Parameter, Route, get_framework,
+)
+from decisions.variants import variant_ids
 from decisions import vectorised
 from decisions.inputs import CaseInputs, parse_case
 from decisions.vectorised import (
@@ -39,6 +42,8 @@ from golden_corpus import corpus
 from vector_cases import amounts, case_data, cases
 
 FRAMEWORK_IDS = tuple(FRAMEWORKS)
+# The bulk path must agree with the per-case one under the variant readings too (compare accepts them).
+VARIANT_IDS = (*variant_ids("2026"), "2026~I-1:alle-dossiers~I-4:letterlijk~I-5:afgeschaft")
 
 
 def assert_agrees(batch: list[CaseInputs], framework) -> None:
@@ -76,7 +81,7 @@ def test_the_digest_reads_tokens_not_layout():
     assert vectorised._tokens("x = f(1, 2)\n") != vectorised._tokens("x = f(1, 3)\n")
 
 
-@pytest.mark.parametrize("framework_id", FRAMEWORK_IDS)
+@pytest.mark.parametrize("framework_id", FRAMEWORK_IDS + VARIANT_IDS)
 def test_golden_corpus(framework_id):
     framework = get_framework(framework_id)
     batch = corpus()
@@ -88,7 +93,7 @@ def test_golden_corpus(framework_id):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(cases(), min_size=1, max_size=40), st.sampled_from(FRAMEWORK_IDS))
+@given(st.lists(cases(), min_size=1, max_size=40), st.sampled_from(FRAMEWORK_IDS + VARIANT_IDS))
 def test_random_cases_around_every_threshold(batch, framework_id):
     assert_agrees(batch, get_framework(framework_id))
 
@@ -107,8 +112,16 @@ def test_the_edge_values_are_decided_alike():
         variants.append({"recognised_damage_eur": amount, "structural_damage_eur": "0.00", "unsettled_damage_eur": "0.00"})
         variants.append({"structural_damage_eur": amount})
         variants.append({"unsettled_damage_eur": amount})
-    for woz in ("499999.99", "500000.00", "500000.01"):
+    for woz in ("57000.00", "124999.99", "125000.00", "125000.01", "499999.99", "500000.00", "500000.01"):
         variants += [{"woz_value_eur": woz}, {"woz_value_eur": woz, "rijksmonument": True}]
+        # The estimated cost equal to and one cent above the 2026 maximum (I-4 floor, WOZ, statutory maximum).
+        top = max(Decimal("125000.00"), min(Decimal(woz), Decimal("500000.00")))
+        for cost in (top, top + Decimal("0.01")):
+            variants += [{"woz_value_eur": woz, "estimated_cost_eur": str(cost)},
+                         {"woz_value_eur": woz, "estimated_cost_eur": str(cost), "rijksmonument": True}]
+    # A transitional dossier with a low WOZ value.
+    variants.append({"pgv_5mms_events": 2, "existing_dossier_since": "2024-05-01", "woz_value_eur": "109000.00",
+                     "estimated_cost_eur": "130000.00"})
     for cost in ("125000.00", "125000.01"):
         variants.append({"estimated_cost_eur": cost, "assessed_on": "2025-06-30"})
     for events in (3, 4):
@@ -116,14 +129,14 @@ def test_the_edge_values_are_decided_alike():
             for pilot in (True, False):
                 variants.append({"pgv_5mms_events": events, "existing_dossier_since": since, "in_pilot_area": pilot})
     batch = [parse_case({**base, **variant}) for variant in variants]
-    for framework_id in FRAMEWORK_IDS:
+    for framework_id in FRAMEWORK_IDS + VARIANT_IDS:
         assert_agrees(batch, get_framework(framework_id))
 
 
 # --- changed parameters change both evaluators alike ---------------------------------------------
 
 
-def _with_parameters(framework, *, minimum=None, events=None, cap=None, before=None, reinforcement=None):
+def _with_parameters(framework, *, minimum=None, events=None, cap=None, before=None, reinforcement=None, floor=None):
     criteria = list(framework.criteria)
     for i, criterion in enumerate(criteria):
         if criterion.code == "damage_threshold" and minimum is not None:
@@ -137,6 +150,10 @@ def _with_parameters(framework, *, minimum=None, events=None, cap=None, before=N
         rule = framework.cap_rule
         field = "standard_max" if hasattr(rule, "standard_max") else "statutory_max"
         changed = attrs.evolve(changed, cap_rule=attrs.evolve(rule, **{field: Parameter(cap, date(2030, 1, 1), "t")}))
+    if floor is not None and hasattr(framework.cap_rule, "floor"):
+        changed = attrs.evolve(changed, cap_rule=attrs.evolve(
+            changed.cap_rule, floor=Parameter(floor, date(2030, 1, 1), "test")
+        ))
     if before is not None and framework.transitional is not None:
         changed = attrs.evolve(changed, transitional=attrs.evolve(
             framework.transitional, dossier_opened_before=Parameter(before, date(2030, 1, 1), "test")
@@ -153,10 +170,14 @@ def _with_parameters(framework, *, minimum=None, events=None, cap=None, before=N
     st.one_of(st.none(), st.dates(min_value=date(2023, 7, 1), max_value=date(2027, 12, 31))),
     st.one_of(st.none(), st.booleans()),
     st.lists(cases(), min_size=1, max_size=20),
+    st.one_of(st.none(), amounts.map(lambda c: Decimal(c).scaleb(-2))),
 )
-def test_a_changed_parameter_changes_both_alike(framework_id, minimum, events, cap, before, reinforcement, batch):
+def test_a_changed_parameter_changes_both_alike(
+    framework_id, minimum, events, cap, before, reinforcement, batch, floor
+):
     changed = _with_parameters(
-        get_framework(framework_id), minimum=minimum, events=events, cap=cap, before=before, reinforcement=reinforcement
+        get_framework(framework_id), minimum=minimum, events=events, cap=cap, before=before, reinforcement=reinforcement,
+        floor=floor,
     )
     assert_agrees(batch + corpus()[:60], changed)
 
@@ -188,7 +209,7 @@ def test_odd_strings_in_a_framework_are_written_as_canonical_json():
     criteria = tuple(attrs.evolve(c, basis=c.basis + odd) for c in base.criteria)
     criteria = (attrs.evolve(criteria[0], code='area "kern"'), *criteria[1:])
     changed = attrs.evolve(
-        base, id='2026 "odd"', criteria=criteria, referral_routes=(odd, "ivs"),
+        base, id='2026 "odd"', criteria=criteria, referral_routes=(Route(odd, "odd", odd, odd), ROUTE_IVS),
         interpretations=(*base.interpretations, Interpretation('I-"9"', odd)),
     )
     assert_agrees(corpus(), changed)

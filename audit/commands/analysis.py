@@ -251,6 +251,11 @@ def _compare_lines(c: comparing.Comparison) -> list[str]:
     )
     for name, n in c.i1_by_municipality.items():
         lines.append(f"  {n:>8}  {name}")
+    lines.append("")
+    lines.append(
+        "discretionary exception needed (estimated cost above the maximum): "
+        f"{c.exceedance[comparing.BEFORE]} under {c.from_framework}, {c.exceedance[comparing.AFTER]} under {c.to_framework}"
+    )
     return lines
 
 
@@ -266,8 +271,9 @@ The text and JSON output are internal figures (not suppressed). The --html and
 )
 @_db_option()
 @click.option("--from", "from_id", default=comparing.DEFAULT_FROM, show_default=True, metavar="ID",
-              help=f"The old framework ({_KNOWN}).")
-@click.option("--to", "to_id", default=comparing.DEFAULT_TO, show_default=True, metavar="ID", help="The new framework.")
+              help=f"The old framework ({_KNOWN}, or a variant reading such as 2026~I-4:letterlijk).")
+@click.option("--to", "to_id", default=comparing.DEFAULT_TO, show_default=True, metavar="ID",
+              help="The new framework (or a variant reading).")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.option("--html", "html_out", metavar="OUT.html", help="Write the Dutch comparison report (HTML).")
 @click.option("--markdown", "markdown_out", metavar="OUT.md", help="Write the Dutch comparison report (Markdown).")
@@ -365,9 +371,10 @@ def boundary(db_path, framework_id, as_json, html_out, force):
         scanned[0] += n
         progress(n)
 
+    caseload = boundary_cases.Caseload()
     with _progress("examining", lambda: scan.case_count(conn)) as progress:
         summary = boundary_cases.summarise(
-            emit(boundary_cases.ledger_boundary_cases(conn, framework, count)), framework.id
+            emit(boundary_cases.ledger_boundary_cases(conn, framework, count, caseload)), framework.id, caseload
         )
     data = boundary_cases.summary_to_data(summary) | {"cases_examined": scanned[0]}
     if as_json:
@@ -376,7 +383,8 @@ def boundary(db_path, framework_id, as_json, html_out, force):
         classes = ", ".join(f"{n} {c}" for c, n in summary.by_class.items() if n)
         click.echo(
             f"{summary.boundary_cases} boundary cases of {scanned[0]} under {framework.id}"
-            + (f": {classes}" if classes else ""),
+            + (f": {classes}" if classes else "")
+            + f"; {summary.referable} not eligible with hardship routes (IVS/CBS)",
             err=True,
         )
     if html_out:

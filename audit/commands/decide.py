@@ -22,6 +22,7 @@ def explain(case, decision, framework) -> str:
         framework=framework,
         counterfactuals=counterfactuals(case, framework, decision) if not decision.eligible else (),
         interpretations=[i for i in framework.interpretations if i.id in used],
+        routes=[r for r in framework.referral_routes if r.code in decision.referral_routes],
     )
 
 
@@ -41,7 +42,8 @@ names the field), 1 for any other failure."""
     "--framework",
     "framework_id",
     metavar="ID",
-    help=f"Rule version to apply ({', '.join(FRAMEWORKS)}). Default: the one in force on assessed_on.",
+    help=f"Rule version to apply ({', '.join(FRAMEWORKS)}, or a variant reading such as 2026~I-4:letterlijk)."
+    " Default: the one in force on assessed_on.",
 )
 @click.option("--explain", "explain_text", is_flag=True, help="Print a plain-language Dutch explanation instead of JSON.")
 def decide(case_file, framework_id, explain_text):

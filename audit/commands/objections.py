@@ -23,7 +23,7 @@ from ..objections import (
     overdue,
 )
 from ..outputs import HTML_REPORT, inputs, output
-from ..referrals import ROUTES, all_referrals, decide_referral, file_referral, referral_to_data
+from ..referrals import ROUTE_CODES, ROUTES, all_referrals, decide_referral, file_referral, referral_to_data
 from .options import force_option
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -289,7 +289,7 @@ Example:
   dh-audit referral decide --db ledger.db --id 4 --granted --actor r.devries""",
 )
 def referral():
-    """Hardship referrals (IVS, CBS) of decisions that fail only the area criterion."""
+    """Hardship referrals (IVS, CBS, or another route of the framework) of not-eligible decisions."""
 
 
 @referral.command(
@@ -298,8 +298,9 @@ def referral():
 Example:
   dh-audit referral file --db ledger.db --seq 7 --route ivs --referred-on 2026-03-10 --actor r.devries
 
-Only a decision in force whose referral routes allow it can be referred: a
-2026 decision that fails only the area criterion.""",
+Only a decision in force whose referral routes allow it can be referred: any
+2026 decision that is not eligible. Whether it is a hardship case is the
+reviewer's judgement, recorded by this command.""",
 )
 @_db_option()
 @click.option("--seq", type=int, required=True, help="The decision record to refer.")
@@ -329,7 +330,7 @@ Examples:
 
 The outcome is recorded as an exception_decision record that supersedes the
 referred decision. A granted referral gets the 2026 maximum (WOZ value, at most
-€ 500,000) unless --max-amount gives the amount the route granted.""",
+€ 500,000, never below € 125,000) unless --max-amount gives the amount the route granted.""",
 )
 @_db_option()
 @click.option("--id", "referral_id", type=int, required=True, help="The referral.")
@@ -378,7 +379,7 @@ def referral_list_command(db_path, case_id, as_json):
         return
     click.echo(f"{'id':>5}  {'seq':>6}  {'case':<16}  {'route':<5}  {'referred':<10}  outcome")
     for row in rows:
-        route = "ivs" if row["route"] == ROUTES["ivs"] else "cbs"
+        route = ROUTE_CODES.get(row["route"], row["route"])
         status = row["status"]
         if row["outcome"] is not None:
             status += f" on {row['outcome']['decided_on']}, record {row['outcome']['record_seq']}"
