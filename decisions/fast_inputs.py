@@ -35,11 +35,11 @@ _ALL = frozenset(CASE_FIELDS)
 _REQUIRED = _ALL - _OPTIONAL
 _EVENT_KEYS = frozenset({"event_date", "place", "magnitude", "pgv_mm_s"})
 
-# Narrower than the reference's patterns on purpose (bounded digits, no trailing newline): what
-# they do not match goes to the reference.
+# The reference's bounds (decisions/input_rules.py), always with fullmatch: what they do not match
+# goes to the reference, which names the rule.
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_AMOUNT = re.compile(r"(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,2})?")
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,12})?")
+_AMOUNT = re.compile(r"(?:0|[1-9][0-9]{0,7})(?:\.[0-9]{1,2})?")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]{0,3})(?:\.[0-9]{1,6})?")
 
 
 class _Decline(Exception):

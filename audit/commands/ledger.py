@@ -11,6 +11,8 @@ from decisions.errors import InvalidCase
 from decisions.evaluate import evaluate, resolve_framework
 from decisions.fast_inputs import load_case_fast
 
+from ..case_lines import case_lines, is_blank
+from ..cli_types import SQL_INTEGER
 from ..errors import BadInput
 from ..ledger import Entry, Head, Ledger
 from ..record_workers import Workers, default_jobs
@@ -28,9 +30,9 @@ def db_option(**kwargs):
 
 def _entries(stream, framework_id, actor, progress):
     """Parse and evaluate JSON lines; a bad line is bad input naming its line number."""
-    for number, line in enumerate(stream, start=1):
+    for number, line in enumerate(case_lines(stream), start=1):
         progress(len(line))
-        if not line.strip():
+        if is_blank(line):
             continue
         try:
             case = load_case_fast(line)
@@ -123,7 +125,7 @@ def verify(db_path, head_file, as_json):
 
 @click.command()
 @db_option()
-@click.option("--seq", type=int, help="Show the record with this seq.")
+@click.option("--seq", type=SQL_INTEGER, help="Show the record with this seq.")
 @click.option("--case", "case_id", help="Show every record of this case, oldest first.")
 def show(db_path, seq, case_id):
     """Print stored records as JSON (canonical inputs and decision, chain fields)."""
