@@ -57,7 +57,7 @@ def _amount_text_problem(text: str) -> str:
             return f"must have at most two decimals (got {text})"
         if len(whole) > 1 and whole.startswith("0"):
             return f"must be written without leading zeros (got {text})"
-        return f"{_TOO_LARGE} (got {text})"
+        return f"{_TOO_LARGE} (got {text if len(text) <= 30 else f'a number of {len(whole)} digits'})"
     return f"must be a plain decimal amount like 15000 or 15000.50 (got {text!r})"
 
 

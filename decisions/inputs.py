@@ -217,6 +217,8 @@ def _structure_bool(raw, _):
 def _structure_count(raw, _):
     if isinstance(raw, LongInteger):
         raise ValueError(f"must be at most {MAX_EVENT_COUNT:,} (got a number of {len(raw)} digits)")
+    if isinstance(raw, JsonNumber):
+        raise ValueError(f"must be a whole number like 5, without fraction or exponent (got {raw})")
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise ValueError(f"must be a whole number, got {_json_type(raw)}")
     return raw
