@@ -68,8 +68,8 @@ def _nesting_depth(text: str) -> int:
     return deepest
 
 
-def loads_exact(text: str | bytes) -> Any:
-    """Decode the JSON text of one case (see the module docstring). Raises `InvalidCase`."""
+def checked_text(text: str | bytes) -> str:
+    """The checks made before parsing (size, UTF-8, byte-order mark, nesting); the text as `str`."""
     if len(text) > MAX_CASE_BYTES:
         raise InvalidCase("(case)", f"larger than {MAX_CASE_BYTES:,} bytes (the limit of one case)")
     if isinstance(text, bytes):
@@ -84,6 +84,12 @@ def loads_exact(text: str | bytes) -> Any:
     # Only a text with many brackets can nest deeply: count first (cheap), scan only then.
     if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _nesting_depth(text) > MAX_JSON_DEPTH:
         raise InvalidCase("(json)", f"objects and lists nested more than {MAX_JSON_DEPTH} deep")
+    return text
+
+
+def loads_exact(text: str | bytes) -> Any:
+    """Decode the JSON text of one case (see the module docstring). Raises `InvalidCase`."""
+    text = checked_text(text)
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
@@ -94,3 +100,17 @@ def loads_exact(text: str | bytes) -> Any:
         raise InvalidCase("(json)", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:  # a backstop: the depth bound keeps the parser far from the recursion limit
         raise InvalidCase("(json)", f"objects and lists nested more than {MAX_JSON_DEPTH} deep") from None
+
+
+_PLAIN_DECODER = json.JSONDecoder(parse_float=JsonNumber, parse_constant=JsonConstant)
+
+
+def loads_plain(text: str) -> Any:
+    """`text` (already through `checked_text`) decoded without the per-object and per-integer hooks.
+
+    For the fast path only: duplicate keys are not marked and long integers are
+    not kept as text, so whoever uses this must check for both or hand the text
+    to `loads_exact`. Raises ValueError (malformed JSON, an integer too long for
+    Python) and RecursionError like `json.loads`.
+    """
+    return _PLAIN_DECODER.decode(text)

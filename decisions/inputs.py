@@ -96,10 +96,9 @@ def _check_optional(check):
 def _check_number_text(value: object) -> None:
     if not isinstance(value, Decimal) or not value.is_finite():
         raise ValueError("must be a finite decimal number")
+    # The number of decimals is a rule of the written form, checked where text is read (`_DECIMAL_TEXT`).
     if not -_NUMBER_LIMIT < value < _NUMBER_LIMIT:
         raise ValueError(f"must be between -{_NUMBER_LIMIT:,} and {_NUMBER_LIMIT:,} (got {value})")
-    if not -NUMBER_DECIMALS <= value.as_tuple().exponent <= 0:
-        raise ValueError(f"must have at most {NUMBER_DECIMALS} decimals, without exponent (got {value})")
 
 
 _amount = _as_field_error(check_amount)
