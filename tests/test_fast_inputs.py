@@ -58,7 +58,8 @@ number_texts = st.one_of(
 json_numbers = st.one_of(st.sampled_from(["15000.00", "1.5", "1e3", "5.0", "-0.0"]).map(JsonNumber),
                         st.sampled_from(["1" + "0" * 30, "9" * 5000]).map(LongInteger))
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 10**20), st.integers(9990, 10010), texts, amount_texts, date_texts, number_texts, json_numbers,
+    st.none(), st.booleans(), st.integers(-5, 10**20), st.integers(9990, 10010), texts, amount_texts, date_texts,
+    number_texts, json_numbers,
     st.just([]), st.just({}), st.just(["x"]), st.just(1.5),
 )
 

@@ -234,8 +234,8 @@ hostile_characters = st.sampled_from(
 )
 hostile_text = st.one_of(
     st.text(alphabet=st.one_of(st.characters(codec=None), hostile_characters), max_size=80),
-    st.lists(st.one_of(st.sampled_from(["IMG-1", "Eemsdelta", "245000.00", "1651200000012345", "3.4", '":"', '", "x": "']),
-                       hostile_characters), max_size=4).map("".join),
+    st.lists(st.one_of(st.sampled_from(["IMG-1", "Eemsdelta", "245000.00", "1651200000012345", "3.4", '":"',
+                                        '", "x": "']), hostile_characters), max_size=4).map("".join),
 )
 FIELDS = ["case_id", "address_id", "municipality", "woz_value_eur", "assessed_on", "estimated_cost_eur"]
 EVENT_FIELDS = ["place", "magnitude", "pgv_mm_s", "event_date"]
@@ -282,3 +282,11 @@ def test_duplicate_keys_are_found_by_both_readers_whatever_the_colons(case, ok):
     assert _outcome(load_case_fast, case) == reference
     assert _outcome(load_case_fast, case.encode()) == reference
     assert (reference[0] == "ok") == ok, reference
+
+
+def test_the_synthetic_population_uses_only_listed_municipalities():
+    from audit.synth import PLACES, generate_cases
+    from decisions.municipalities import NAMES
+
+    assert {place.municipality for place in PLACES} <= NAMES
+    assert {case["municipality"] for case in generate_cases(500, seed=3)} <= NAMES

@@ -11,6 +11,7 @@ import click
 
 from decisions.amounts import parse_amount
 
+from ..case_lines import read_case_file
 from ..casework import Casework
 from ..dossier import render_dossier
 from ..cli_types import SQL_INTEGER
@@ -200,7 +201,7 @@ def decide_command(db_path, objection_id, outcome, decided_on, corrected_facts, 
         if notified_on is not None:
             raise BadInput("notified_on", "only with --extend")
         decided = parse_date("decided_on", decided_on, date.today())
-        corrected = None if corrected_facts is None else load_corrected_facts(corrected_facts.read())
+        corrected = None if corrected_facts is None else load_corrected_facts(read_case_file(corrected_facts))
         cw = open_casework(db_path)
         result = decide_objection(
             cw, objection_id, outcome=outcome, decided_on=decided, actor=actor, corrected_facts=corrected,
