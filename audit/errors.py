@@ -1,6 +1,6 @@
 """Errors the CLI turns into exit statuses: bad input is 2, anything else is 1."""
 
-from decisions.errors import InvalidCase
+from decisions.errors import InvalidCase, one_line
 
 
 class BadInput(ValueError):
@@ -10,9 +10,9 @@ class BadInput(ValueError):
     """
 
     def __init__(self, field: str, rule: str):
-        self.field = field
-        self.rule = rule
-        super().__init__(f"{field}: {rule}")
+        self.field = one_line(field)
+        self.rule = one_line(rule)
+        super().__init__(f"{self.field}: {self.rule}")
 
 
 BAD_INPUT = (InvalidCase, BadInput)

@@ -13,8 +13,8 @@ the calling thread.
 flag is a JSON boolean, a count a JSON integer, an amount a string with exactly
 two decimals, as `format_amount` writes it) and parses them in C
 (`np.fromstring`): no amount goes through a float. The texts are decoded with one
-`json.loads` per chunk and checked (strings; a municipality not blank and without
-control characters; dates written YYYY-MM-DD).
+`json.loads` per chunk and checked (strings; a municipality one of the listed names;
+dates written YYYY-MM-DD).
 
 Reading the hashed JSON itself, not the typed copies of the facts in the records
 table (`recognised_cents`, ...), leaves nothing to trust beyond what `verify`
@@ -42,6 +42,8 @@ from datetime import date
 import attrs
 import numpy as np
 
+from decisions.input_rules import AMOUNT_INTEGER_DIGITS, MAX_EVENT_COUNT
+from decisions.municipalities import NAMES as MUNICIPALITY_NAMES
 from decisions.vectorised import NO_DATE, Columns
 
 CHUNK = 50_000
@@ -61,14 +63,14 @@ def _extraction(paths: tuple[str, ...]) -> str:
 FACTS_SQL = f"{_extraction(_NUMBERS)}, {_extraction(_TEXTS)}"
 
 _FLAG = "(?:true|false)"
-_COUNT = "(?:0|[1-9][0-9]{0,17})"  # fits int64
-_AMOUNT = '"(?:0|[1-9][0-9]{0,15})\\.[0-9]{2}"'  # as `decisions.amounts.format_amount` writes it; cents fit int64
+# The bounds of case input (decisions/input_rules.py): what a case may not hold, a chunk may not either.
+_COUNT = f"(?:0|[1-9][0-9]{{0,{len(str(MAX_EVENT_COUNT)) - 2}}}|{MAX_EVENT_COUNT})"
+_AMOUNT = f'"(?:0|[1-9][0-9]{{0,{AMOUNT_INTEGER_DIGITS - 1}}})\\.[0-9]{{2}}"'  # as `format_amount` writes it
 _NUMBERS_ITEM = rf"\[{_FLAG},{_FLAG},{_FLAG},{_FLAG},{_COUNT},{_AMOUNT},{_AMOUNT},{_AMOUNT},{_AMOUNT},(?:{_AMOUNT}|null)\]"
 _NUMBERS_TEXT = re.compile(rf"{_NUMBERS_ITEM}(?:,{_NUMBERS_ITEM})*+")  # possessive: no backtracking state per item
 _AS_NUMBERS = str.maketrans({"[": None, "]": None, '"': None, ".": None})
 _NO_COST = -1
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 class Unreadable(Exception):
@@ -146,9 +148,8 @@ def _texts(text: str | None, count: int) -> tuple:
     case_ids, municipalities, assessed, dossier = (tuple(flat[i::width]) for i in range(width))
     if set(map(type, case_ids)) != {str}:
         raise Unreadable("case_id: a value is not a JSON string")
-    for name in set(municipalities):
-        if type(name) is not str or not name.strip() or _CONTROL.search(name):
-            raise Unreadable(f"municipality: {name!r} is not a text fact")
+    if not set(municipalities) <= MUNICIPALITY_NAMES:
+        raise Unreadable("municipality: a value is not one of the listed municipalities")
     return case_ids, municipalities, assessed, dossier
 
 

@@ -26,6 +26,7 @@ from decisions.errors import InvalidCase
 from decisions.evaluate import evaluate, resolve_framework
 from decisions.fast_inputs import load_case_fast
 
+from .case_lines import case_lines, is_blank
 from .errors import BadInput
 from .ledger import PreparedEntry, prepare
 
@@ -45,7 +46,7 @@ def prepare_lines(first_number: int, lines: list[bytes], framework_id: str | Non
     """Prepare a chunk of lines: (prepared fields of each case, None) or (those before the bad line, error)."""
     prepared = []
     for number, line in enumerate(lines, start=first_number):
-        if not line.strip():
+        if is_blank(line):
             continue
         try:
             case = load_case_fast(line)
@@ -58,7 +59,7 @@ def prepare_lines(first_number: int, lines: list[bytes], framework_id: str | Non
 def _chunks(stream: Iterable[bytes], progress: Callable[[int], None]) -> Iterator[tuple[int, list[bytes]]]:
     chunk: list[bytes] = []
     first = 1
-    for number, line in enumerate(stream, start=1):
+    for number, line in enumerate(case_lines(stream), start=1):
         progress(len(line))
         if not chunk:
             first = number

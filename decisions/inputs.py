@@ -7,7 +7,6 @@ the field and the rule that failed.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -18,16 +17,28 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .amounts import JsonNumber, check_amount, format_amount, parse_amount
+from .case_json import DuplicateKeys, LongInteger, loads_exact
 from .errors import InvalidCase
+from .input_rules import (
+    MAX_CASE_ID_LENGTH,
+    MAX_EVENT_COUNT,
+    MAX_PLACE_LENGTH,
+    NUMBER_DECIMALS,
+    NUMBER_INTEGER_DIGITS,
+    check_free_text,
+)
+from .municipalities import check_municipality
 
 PILOT_START = date(2023, 7, 1)
 PGV_COUNT_CUTOFF = date(2026, 1, 1)
 PGV_THRESHOLD_MM_S = Decimal("5.0")
 
-_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_DECIMAL_TEXT = re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$")
-_ADDRESS_ID = re.compile(r"^[0-9]{16}$")
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f]")
+# Always used with fullmatch: `$` would let a trailing line break through.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DECIMAL_TEXT = re.compile(rf"-?(?:0|[1-9][0-9]{{0,{NUMBER_INTEGER_DIGITS - 1}}})(?:\.[0-9]{{1,{NUMBER_DECIMALS}}})?")
+_ANY_DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_ADDRESS_ID = re.compile(r"[0-9]{16}")
+_NUMBER_LIMIT = Decimal(10) ** NUMBER_INTEGER_DIGITS
 
 
 def _as_field_error(validator):
@@ -42,17 +53,16 @@ def _as_field_error(validator):
     return run
 
 
-def _check_text(value: object) -> None:
-    if not isinstance(value, str):
-        raise ValueError(f"must be a string, got {type(value).__name__}")
-    if not value.strip():
-        raise ValueError("must not be empty")
-    if _CONTROL_CHARACTER.search(value):
-        raise ValueError("must not contain control characters")
+def _check_case_id(value: object) -> None:
+    check_free_text(value, MAX_CASE_ID_LENGTH)
+
+
+def _check_place(value: object) -> None:
+    check_free_text(value, MAX_PLACE_LENGTH)
 
 
 def _check_address_id(value: object) -> None:
-    if not isinstance(value, str) or not _ADDRESS_ID.match(value):
+    if type(value) is not str or not _ADDRESS_ID.fullmatch(value):
         raise ValueError("must be a string of exactly 16 digits (BAG nummeraanduiding id)")
 
 
@@ -66,6 +76,8 @@ def _check_count(value: object) -> None:
         raise ValueError(f"must be a whole number, got {type(value).__name__}")
     if value < 0:
         raise ValueError(f"must not be negative (got {value})")
+    if value > MAX_EVENT_COUNT:
+        raise ValueError(f"must be at most {MAX_EVENT_COUNT:,} (got {value})")
 
 
 def _check_date(value: object) -> None:
@@ -84,6 +96,9 @@ def _check_optional(check):
 def _check_number_text(value: object) -> None:
     if not isinstance(value, Decimal) or not value.is_finite():
         raise ValueError("must be a finite decimal number")
+    # The number of decimals is a rule of the written form, checked where text is read (`_DECIMAL_TEXT`).
+    if not -_NUMBER_LIMIT < value < _NUMBER_LIMIT:
+        raise ValueError(f"must be between -{_NUMBER_LIMIT:,} and {_NUMBER_LIMIT:,} (got {value})")
 
 
 _amount = _as_field_error(check_amount)
@@ -94,7 +109,7 @@ class PgvEvent:
     """One earthquake with its modelled peak ground velocity at the address."""
 
     event_date: date = attrs.field(validator=_as_field_error(_check_date))
-    place: str = attrs.field(validator=_as_field_error(_check_text))
+    place: str = attrs.field(validator=_as_field_error(_check_place))
     magnitude: Decimal = attrs.field(validator=_as_field_error(_check_number_text))
     pgv_mm_s: Decimal = attrs.field(validator=_as_field_error(_check_number_text))
 
@@ -111,9 +126,9 @@ class PgvEvent:
 class CaseInputs:
     """The facts of one case, exactly the fields of SPEC §2."""
 
-    case_id: str = attrs.field(validator=_as_field_error(_check_text))
+    case_id: str = attrs.field(validator=_as_field_error(_check_case_id))
     address_id: str = attrs.field(validator=_as_field_error(_check_address_id))
-    municipality: str = attrs.field(validator=_as_field_error(_check_text))
+    municipality: str = attrs.field(validator=_as_field_error(check_municipality))
     assessed_on: date = attrs.field(validator=_as_field_error(_check_date))
     technical_cause: bool = attrs.field(validator=_as_field_error(_check_bool))
     recognised_damage_eur: Decimal = attrs.field(validator=_amount)
@@ -199,6 +214,10 @@ def _structure_bool(raw, _):
 
 
 def _structure_count(raw, _):
+    if isinstance(raw, LongInteger):
+        raise ValueError(f"must be at most {MAX_EVENT_COUNT:,} (got a number of {len(raw)} digits)")
+    if isinstance(raw, JsonNumber):
+        raise ValueError(f"must be a whole number like 5, without fraction or exponent (got {raw})")
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise ValueError(f"must be a whole number, got {_json_type(raw)}")
     return raw
@@ -207,7 +226,7 @@ def _structure_count(raw, _):
 def _structure_date(raw, _):
     if isinstance(raw, date):
         return raw
-    if not isinstance(raw, str) or isinstance(raw, JsonNumber) or not _ISO_DATE.match(raw):
+    if not isinstance(raw, str) or isinstance(raw, JsonNumber) or not _ISO_DATE.fullmatch(raw):
         raise ValueError(f"must be a date written YYYY-MM-DD, got {raw!r}")
     try:
         return date.fromisoformat(raw)
@@ -228,16 +247,16 @@ def _structure_optional_amount(raw, _):
 
 
 def _structure_number_text(raw, _):
-    """Magnitudes and PGV values: number-as-string, exact, any number of decimals."""
-    if isinstance(raw, bool) or isinstance(raw, float):
-        raise ValueError(f"must be a number written as a string, got {_json_type(raw)}")
-    if isinstance(raw, Decimal):
-        return raw
-    text = str(raw) if isinstance(raw, int) else raw
-    if not isinstance(text, str) or not _DECIMAL_TEXT.match(text):
+    """Magnitudes and PGV values: a number written as a JSON string, exact and bounded."""
+    if not isinstance(raw, str) or isinstance(raw, JsonNumber):
+        raise ValueError(f"must be a number written as a string (like \"4.8\"), got {_json_type(raw)}")
+    if not _DECIMAL_TEXT.fullmatch(raw):
+        if _ANY_DECIMAL_TEXT.fullmatch(raw):
+            raise ValueError(f"must have at most {NUMBER_INTEGER_DIGITS} digits before the point and"
+                             f" {NUMBER_DECIMALS} after it, without leading zeros (got {raw!r})")
         raise ValueError(f"must be a plain decimal number like \"4.8\", got {raw!r}")
     try:
-        return Decimal(text)
+        return Decimal(raw)
     except InvalidOperation:
         raise ValueError(f"must be a plain decimal number, got {raw!r}") from None
 
@@ -335,6 +354,8 @@ def parse_case(data: Any) -> CaseInputs:
     """Build validated case facts from decoded JSON. Raises `InvalidCase`."""
     if not isinstance(data, dict):
         raise InvalidCase("(case)", f"must be a JSON object, got {_json_type(data)}")
+    if isinstance(data, DuplicateKeys):
+        raise InvalidCase(data.key, "given more than once in the case object")
     unknown = [key for key in data if key not in CASE_FIELDS]
     if unknown:
         raise InvalidCase(str(unknown[0]), "unknown field (the case facts are a closed set, SPEC §2)")
@@ -345,6 +366,8 @@ def parse_case(data: Any) -> CaseInputs:
         for i, item in enumerate(data["pgv_history"]):
             if not isinstance(item, dict):
                 raise InvalidCase(f"pgv_history[{i}]", f"must be an event object, got {_json_type(item)}")
+            if isinstance(item, DuplicateKeys):
+                raise InvalidCase(f"pgv_history[{i}].{item.key}", "given more than once in the event object")
             for key in item:
                 if key not in _EVENT_FIELDS:
                     raise InvalidCase(f"pgv_history[{i}].{key}", "unknown field")
@@ -384,24 +407,6 @@ def _join(path: str, name: str) -> str:
     if not path or name.startswith("["):
         return f"{path}{name}"
     return f"{path}.{name}"
-
-
-def _reject_constant(name: str):
-    return _JsonConstant(name)
-
-
-class _JsonConstant(JsonNumber):
-    """NaN, Infinity or -Infinity as written: never a number here."""
-
-
-def loads_exact(text: str | bytes) -> Any:
-    """Decode JSON without ever producing a float."""
-    try:
-        return json.loads(text, parse_float=JsonNumber, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise InvalidCase("(json)", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    except UnicodeDecodeError:
-        raise InvalidCase("(json)", "input is not valid UTF-8") from None
 
 
 def load_case(text: str | bytes) -> CaseInputs:

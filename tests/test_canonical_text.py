@@ -16,38 +16,41 @@ from audit.synth import generate_cases
 from conftest import case_data
 from decisions.evaluate import decision_to_data, evaluate
 from decisions.frameworks import CriterionResult
+from decisions.input_rules import AMOUNT_LIMIT
 from decisions.inputs import PgvEvent, case_to_data, parse_case
+from decisions.municipalities import NAMES as MUNICIPALITY_NAMES
 
 SYNTHETIC = [parse_case(data) for data in generate_cases(40, seed=9)]
 FRAMEWORKS = st.sampled_from([None, "pilot-2023", "pilot-2024", "2026"])
 any_text = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=20).filter(lambda t: t.strip())
 json_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=20)
 cents = st.integers(0, 10**13).map(lambda c: Decimal(c).scaleb(-2))
+case_cents = st.integers(0, int(AMOUNT_LIMIT) * 100 - 1).map(lambda c: Decimal(c).scaleb(-2))
 
 
 @st.composite
 def cases(draw):
     case = draw(st.sampled_from(SYNTHETIC + [parse_case(case_data())]))
-    printable = any_text.filter(lambda t: not any(ord(c) < 32 for c in t))
+    printable = any_text.filter(lambda t: t.isprintable() and t == t.strip(" "))  # the rule of free-text facts
     events = draw(st.one_of(st.none(), st.lists(st.builds(
         PgvEvent,
         event_date=st.dates(max_value=date(2025, 12, 31)),
         place=printable,
-        magnitude=st.tuples(st.integers(-99999, 99999), st.integers(0, 9)).map(lambda t: Decimal(t[0]).scaleb(-t[1])),
+        magnitude=st.tuples(st.integers(-9999, 9999), st.integers(0, 6)).map(lambda t: Decimal(t[0]).scaleb(-t[1])),
         pgv_mm_s=st.decimals(min_value=0, max_value=Decimal("4.9"), allow_nan=False, places=3),
     ), max_size=4)))
-    recognised = draw(cents)
+    recognised = draw(case_cents)
     return attrs.evolve(
         case,
         case_id=draw(printable),
-        municipality=draw(printable),
+        municipality=draw(st.sampled_from(sorted(MUNICIPALITY_NAMES))),
         pgv_history=None if events is None else tuple(events),
         pgv_5mms_events=0 if events is not None else case.pgv_5mms_events,
         recognised_damage_eur=recognised,
-        unsettled_damage_eur=min(draw(cents), recognised),
-        structural_damage_eur=min(draw(cents), recognised),
-        woz_value_eur=draw(cents),
-        estimated_cost_eur=draw(st.one_of(st.none(), cents)),
+        unsettled_damage_eur=min(draw(case_cents), recognised),
+        structural_damage_eur=min(draw(case_cents), recognised),
+        woz_value_eur=draw(case_cents),
+        estimated_cost_eur=draw(st.one_of(st.none(), case_cents)),
         rijksmonument=draw(st.booleans()),
     )
 

@@ -19,6 +19,7 @@ from audit.synth import generate_cases
 from conftest import case_data
 from decisions.amounts import JsonNumber
 from decisions.errors import InvalidCase
+from decisions.case_json import DuplicateKeys, LongInteger
 from decisions.fast_inputs import load_case_fast, parse_case_fast
 from decisions.inputs import CASE_FIELDS, load_case, loads_exact, parse_case
 
@@ -29,12 +30,16 @@ EVENT_FIELDS = tuple(EVENT)
 texts = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", " ", "Eemsdelta", " Eemsdelta ", "a\tb", "x\n", "\x00", "Ten Boer", "1651200000012345",
-                     "1651200000012345\n", "0000000000000000", "165120000001234"]),
+                     "1651200000012345\n", "0000000000000000", "165120000001234",
+                     # the free-text rule, the closed list of municipalities
+                     "A\u202eB", "\ufeffX", "A\x85B", "A\x7f", "A\u200bB", "A\u2028", "\ud800", "A\xa0B", "X" * 64,
+                     "X" * 65, "Eemsdelta ", "eemsdelta", "Pekela", "Aa en Hunze", "Loppersum", "IMG-1 ", "Zeerijp"]),
 )
 amount_texts = st.one_of(
     st.sampled_from(["0", "0.00", "0.0", "00", "01", "15000", "15000.5", "15000.50", "15000.505", "-1", "-0",
                      "1e3", "1E3", "NaN", "Infinity", "-Infinity", " 12", "12 ", "12\n", "1.", ".5", "+5", "1_000",
-                     "12,50", "9" * 16, "9" * 15 + ".99", "9" * 30, "0.001", "٣"]),
+                     "12,50", "9" * 16, "9" * 15 + ".99", "9" * 30, "0.001", "٣", "99999999.99", "100000000",
+                     "100000000.00", "\t5", "5 "]),
     st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False).map(str),
     st.integers(-10, 10**12).map(str),
 )
@@ -46,12 +51,15 @@ date_texts = st.one_of(
 )
 number_texts = st.one_of(
     st.sampled_from(["3.4", "5.0", "5", "4.999", "-0.1", "-0", "0.0000001", "00.5", "1e1", "5.", "NaN", " 5",
-                     "5\n", "1" * 20, "0." + "0" * 14 + "1"]),
+                     "5\n", "1" * 20, "0." + "0" * 14 + "1", "9999.999999", "10000", "1.1234567", "-9999.5",
+                     "3.4\n"]),
     st.decimals(min_value=-100, max_value=100, allow_nan=False, allow_infinity=False).map(str),
 )
-json_numbers = st.sampled_from(["15000.00", "1.5", "1e3", "5.0", "-0.0"]).map(JsonNumber)
+json_numbers = st.one_of(st.sampled_from(["15000.00", "1.5", "1e3", "5.0", "-0.0"]).map(JsonNumber),
+                        st.sampled_from(["1" + "0" * 30, "9" * 5000]).map(LongInteger))
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 10**20), texts, amount_texts, date_texts, number_texts, json_numbers,
+    st.none(), st.booleans(), st.integers(-5, 10**20), st.integers(9990, 10010), texts, amount_texts, date_texts,
+    number_texts, json_numbers,
     st.just([]), st.just({}), st.just(["x"]), st.just(1.5),
 )
 
@@ -92,6 +100,9 @@ def events(draw):
             event.pop(name, None)
         else:
             event[draw(st.sampled_from(["depth", "Place", name + " "]))] = draw(scalars)
+    if draw(st.integers(0, 19)) == 0:  # a key given twice
+        event = DuplicateKeys(event)
+        event.key = draw(st.sampled_from(EVENT_FIELDS))
     return draw(st.sampled_from([event] * 9 + [None, "x", 5, []]))
 
 
@@ -108,6 +119,9 @@ def case_dicts(draw):
             data.pop(name, None)
         else:
             data[draw(st.sampled_from(["extra", "Case_id", name + "_x"]))] = draw(scalars)
+    if draw(st.integers(0, 19)) == 0:  # a key given twice, as the JSON reader marks it
+        data = DuplicateKeys(data)
+        data.key = draw(st.sampled_from(CASE_FIELDS))
     return draw(st.sampled_from([data] * 19 + [None, [data], "{}"]))
 
 

@@ -16,6 +16,7 @@ from .. import replay as replaying
 from .. import scan
 from ..analysis_wording import describe_counterfactual_en, describe_event_counterfactual_en
 from ..bulk_replay import replay_ledger
+from ..cli_types import SQL_INTEGER
 from ..errors import BadInput
 from ..ledger import Ledger
 from ..outputs import HTML_REPORT, MARKDOWN_REPORT, Output, distinct, inputs, output
@@ -134,7 +135,7 @@ then a summary; the ledger is streamed, so memory does not grow with its size.
 Exit status: 0 when no record diverged, 1 when one did, 2 for bad input."""
 )
 @_db_option()
-@click.option("--seq", type=int, help="Replay the record with this seq.")
+@click.option("--seq", type=SQL_INTEGER, help="Replay the record with this seq.")
 @click.option("--case", "case_id", metavar="ID", help="Replay every record of this case.")
 @click.option("--all", "all_records", is_flag=True, help="Replay every record of the ledger.")
 @click.option("--framework", "other_id", metavar="ID", help=f"Also show the outcome under this framework ({_KNOWN}).")

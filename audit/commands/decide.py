@@ -9,6 +9,7 @@ from decisions.evaluate import decision_to_json, evaluate, resolve_framework
 from decisions.frameworks import FRAMEWORKS
 from decisions.inputs import load_case
 
+from ..case_lines import read_case_file
 from ..rendering import render
 
 
@@ -48,7 +49,7 @@ names the field), 1 for any other failure."""
 @click.option("--explain", "explain_text", is_flag=True, help="Print a plain-language Dutch explanation instead of JSON.")
 def decide(case_file, framework_id, explain_text):
     """Decide one case (SPEC §2 JSON) and print the decision JSON."""
-    case = load_case(case_file.read())
+    case = load_case(read_case_file(case_file))
     framework = resolve_framework(case, framework_id)
     decision = evaluate(case, framework)
     if explain_text:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
+from pathlib import Path
 
 import click
 
@@ -11,7 +13,9 @@ from decisions.errors import InvalidCase
 from decisions.evaluate import evaluate, resolve_framework
 from decisions.fast_inputs import load_case_fast
 
-from ..errors import BadInput
+from ..case_lines import case_lines, is_blank
+from ..cli_types import SQL_INTEGER
+from ..errors import BAD_INPUT, BadInput
 from ..ledger import Entry, Head, Ledger
 from ..record_workers import Workers, default_jobs
 
@@ -28,9 +32,9 @@ def db_option(**kwargs):
 
 def _entries(stream, framework_id, actor, progress):
     """Parse and evaluate JSON lines; a bad line is bad input naming its line number."""
-    for number, line in enumerate(stream, start=1):
+    for number, line in enumerate(case_lines(stream), start=1):
         progress(len(line))
-        if not line.strip():
+        if is_blank(line):
             continue
         try:
             case = load_case_fast(line)
@@ -62,17 +66,24 @@ def record(db_path, cases_file, framework_id, actor, as_json, jobs):
 
     All lines are recorded in one transaction: all of them, or none.
     """
+    new = not Path(db_path).exists()
     ledger = open_ledger(db_path, create=True)
     size = _size(cases_file)
     if jobs is None:
         jobs = default_jobs() if size >= WORKERS_FROM_BYTES else 0
     show_bar = sys.stderr.isatty() and size
-    with click.progressbar(length=size or 1, label="recording", file=sys.stderr) if show_bar else _NoBar() as bar:
-        if jobs:
-            with Workers(jobs) as workers:
-                seqs = ledger.append_entries(workers.entries(cases_file, framework_id, actor, bar.update))
-        else:
-            seqs = ledger.append_entries(_entries(cases_file, framework_id, actor, bar.update))
+    try:
+        with click.progressbar(length=size or 1, label="recording", file=sys.stderr) if show_bar else _NoBar() as bar:
+            if jobs:
+                with Workers(jobs) as workers:
+                    seqs = ledger.append_entries(workers.entries(cases_file, framework_id, actor, bar.update))
+            else:
+                seqs = ledger.append_entries(_entries(cases_file, framework_id, actor, bar.update))
+    except BAD_INPUT:
+        ledger.close()
+        if new:
+            _remove_empty_ledger(Path(db_path))
+        raise
     if as_json:
         click.echo(json.dumps({"recorded": len(seqs), "seqs": seqs}))
     else:
@@ -81,6 +92,20 @@ def record(db_path, cases_file, framework_id, actor, as_json, jobs):
         first, last = (seqs[0], seqs[-1]) if seqs else (None, None)
         click.echo(f"recorded {len(seqs)} decisions" + (f" (seq {first}–{last})" if seqs else ""), err=True)
     ledger.close()
+
+
+def _remove_empty_ledger(path: Path) -> None:
+    """Bad input writes nothing: a ledger this command created, still without records, is removed again."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        if conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]:
+            return
+    except sqlite3.Error:
+        return
+    finally:
+        conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 class _NoBar:
@@ -123,7 +148,7 @@ def verify(db_path, head_file, as_json):
 
 @click.command()
 @db_option()
-@click.option("--seq", type=int, help="Show the record with this seq.")
+@click.option("--seq", type=SQL_INTEGER, help="Show the record with this seq.")
 @click.option("--case", "case_id", help="Show every record of this case, oldest first.")
 def show(db_path, seq, case_id):
     """Print stored records as JSON (canonical inputs and decision, chain fields)."""

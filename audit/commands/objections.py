@@ -8,8 +8,12 @@ from datetime import date
 
 import click
 
+from decisions.amounts import parse_amount
+
+from ..case_lines import read_case_file
 from ..casework import Casework
 from ..dossier import render_dossier
+from ..cli_types import SQL_INTEGER
 from ..errors import BadInput
 from ..ledger import Ledger
 from ..objections import (
@@ -117,7 +121,7 @@ stored with the objection. Bad input is one line naming the field (exit 2);
 nothing is written.""",
 )
 @_db_option()
-@click.option("--seq", type=int, required=True, help="The contested decision record.")
+@click.option("--seq", type=SQL_INTEGER, required=True, help="The contested decision record.")
 @click.option("--sent-on", required=True, metavar="DATE", help="Day the decision was sent (YYYY-MM-DD).")
 @click.option("--received-on", required=True, metavar="DATE", help="Day IMG received the objection.")
 @click.option("--posted-on", metavar="DATE", help="Day the objection was posted, for objections sent by post (Awb 6:9(2)).")
@@ -165,7 +169,7 @@ facts, superseding the contested one. A late objection needs --excusable or
 weeks instead of deciding (Awb 7:10(3)).""",
 )
 @_db_option()
-@click.option("--id", "objection_id", type=int, required=True, help="The objection.")
+@click.option("--id", "objection_id", type=SQL_INTEGER, required=True, help="The objection.")
 @click.option("--outcome", metavar="OUTCOME", help=f"One of {', '.join(OUTCOMES)}.")
 @click.option("--decided-on", metavar="DATE", help="Day of the decision on the objection. Default: today.")
 @click.option("--corrected-facts", type=click.File("rb"), metavar="FILE.json",
@@ -198,7 +202,7 @@ def decide_command(db_path, objection_id, outcome, decided_on, corrected_facts, 
         if notified_on is not None:
             raise BadInput("notified_on", "only with --extend")
         decided = parse_date("decided_on", decided_on, date.today())
-        corrected = None if corrected_facts is None else load_corrected_facts(corrected_facts.read())
+        corrected = None if corrected_facts is None else load_corrected_facts(read_case_file(corrected_facts))
         cw = open_casework(db_path)
         result = decide_objection(
             cw, objection_id, outcome=outcome, decided_on=decided, actor=actor, corrected_facts=corrected,
@@ -266,7 +270,7 @@ decision and its replay, the outcome under the 2026 rules, boundary classes and
 what would change the outcome, every legal date, and all decisions of the case.""",
 )
 @_db_option()
-@click.option("--id", "objection_id", type=int, required=True, help="The objection.")
+@click.option("--id", "objection_id", type=SQL_INTEGER, required=True, help="The objection.")
 @click.option("--out", "out_path", required=True, metavar="FILE.html", help="Where to write the dossier.")
 @force_option("dossier")
 def dossier_command(db_path, objection_id, out_path, force):
@@ -303,7 +307,7 @@ Only a decision in force whose referral routes allow it can be referred: any
 reviewer's judgement, recorded by this command.""",
 )
 @_db_option()
-@click.option("--seq", type=int, required=True, help="The decision record to refer.")
+@click.option("--seq", type=SQL_INTEGER, required=True, help="The decision record to refer.")
 @click.option("--route", required=True, metavar="ROUTE", help=f"One of {', '.join(ROUTES)}.")
 @click.option("--referred-on", metavar="DATE", help="Day of the referral. Default: today.")
 @click.option("--text", help="Why (kept with the referral, never published).")
@@ -333,7 +337,7 @@ referred decision. A granted referral gets the 2026 maximum (WOZ value, at most
 € 500,000, never below € 125,000) unless --max-amount gives the amount the route granted.""",
 )
 @_db_option()
-@click.option("--id", "referral_id", type=int, required=True, help="The referral.")
+@click.option("--id", "referral_id", type=SQL_INTEGER, required=True, help="The referral.")
 @click.option("--granted/--refused", default=None, help="The outcome.")
 @click.option("--max-amount", metavar="EUR", help="The maximum the route granted (default: the 2026 cap rule).")
 @click.option("--decided-on", metavar="DATE", help="Day of the outcome. Default: today.")
@@ -344,9 +348,10 @@ def referral_decide_command(db_path, referral_id, granted, max_amount, decided_o
     """Record the outcome of a referral."""
     outcome = _required_choice("granted", granted, "--granted", "--refused")
     day = parse_date("decided_on", decided_on, date.today())
+    amount = None if max_amount is None else _amount_option("--max-amount", max_amount)
     cw = open_casework(db_path)
     result = decide_referral(
-        cw, referral_id, granted=outcome, decided_on=day, actor=actor, max_amount=max_amount, note=note
+        cw, referral_id, granted=outcome, decided_on=day, actor=actor, max_amount=amount, note=note
     )
     if as_json:
         _echo_json(referral_to_data(result))
@@ -355,6 +360,14 @@ def referral_decide_command(db_path, referral_id, granted, max_amount, decided_o
             f"referral {result.id}: {result.status}; exception decision record {result.outcome.record_seq}"
             f" supersedes {result.decision_seq}"
         )
+
+
+def _amount_option(option: str, text: str):
+    """An amount given on the command line: the same parser and bounds as the amounts of a case."""
+    try:
+        return parse_amount(text)
+    except ValueError as exc:
+        raise BadInput(option, str(exc)) from None
 
 
 @referral.command(

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ..checkpoints import Checkpoint, create_checkpoint
+from ..cli_types import SQL_INTEGER
 from ..errors import BadInput
 from ..merkle import ProofError
 from ..outputs import CHECKPOINT, PROOF, Output, inputs, output
@@ -98,7 +99,7 @@ def proof():
 
 @proof.command("inclusion")
 @db_option()
-@click.option("--seq", type=int, required=True, help="The record to prove.")
+@click.option("--seq", type=SQL_INTEGER, required=True, help="The record to prove.")
 @click.option("--head", "head_path", metavar="CHECKPOINT.json",
               help="Prove against this checkpoint's tree size (default: the current size).")
 @click.option("--out", metavar="PROOF.json", help="Write the proof here instead of stdout.")
