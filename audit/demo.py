@@ -25,7 +25,8 @@ from pathlib import Path
 import attrs
 
 from decisions.evaluate import evaluate
-from decisions.frameworks import FRAMEWORK_2026, NEW_RULES_START, get_framework
+from decisions.frameworks import FRAMEWORK_2026, NEW_RULES_START
+from decisions.registry import get_framework
 from decisions.inputs import CaseInputs, load_case
 
 from . import boundary as boundaries

@@ -48,7 +48,7 @@ import cattrs
 
 from decisions.errors import InvalidCase
 from decisions.evaluate import evaluate
-from decisions.frameworks import get_framework
+from decisions.registry import get_framework
 from decisions.inputs import CaseInputs, case_to_data, load_case
 
 from . import deadlines

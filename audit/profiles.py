@@ -11,11 +11,12 @@ same outcome, criteria, transition, causes and boundary classes under every
 framework.
 
 `profile_sql` builds one `GROUP BY` over the latest record of every case whose
-grouping columns are exactly those comparisons. The thresholds are read from the
-framework definitions (`decisions.frameworks`), not written here: a new
-framework with new parameters gets new cut points by itself, and a framework with
-a kind of criterion this module does not know makes `profile_sql` fail rather
-than group wrongly. Every comparison is encoded so that below, equal to and
+grouping columns are exactly those comparisons. The cut points come from the
+rules themselves (`cut_points()` on every criterion, cap rule and transitional
+rule, `decisions.rules`), not written here: a new framework or a new kind of
+rule brings its own cut points, and a rule without them, or with cut points on
+a fact this module cannot group, makes `profile_sql` fail rather than group
+wrongly. Every comparison is encoded so that below, equal to and
 above a cut point are three different values, whatever the operator the rule
 uses.
 
@@ -34,18 +35,8 @@ from decimal import Decimal
 
 import attrs
 
-from decisions.boundary import DAMAGE_MARGIN, PGV_MARGIN_FROM
-from decisions.frameworks import (
-    FRAMEWORKS,
-    DamageThreshold,
-    Framework,
-    KernArea,
-    PilotArea,
-    PilotCap,
-    TechnicalCause,
-    UnsettledDamage,
-    WozCap,
-)
+from decisions.boundary import PGV_MARGIN_FROM
+from decisions.frameworks import FRAMEWORKS, Framework
 from decisions.inputs import PGV_COUNT_CUTOFF, PGV_THRESHOLD_MM_S
 
 from .scan import LATEST_SEQS
@@ -96,29 +87,27 @@ def cut_points(frameworks: Iterable[Framework]) -> tuple[dict[str, set[int]], in
     min_events = 0
     dossier_cuts: set[date] = set()
     for framework in frameworks:
-        for criterion in framework.criteria:
-            if isinstance(criterion, DamageThreshold):
-                minimum = criterion.minimum.value
-                column = AMOUNT_COLUMNS[criterion.fact]
-                amounts[column] |= {_cents(minimum), _cents(minimum * (1 - DAMAGE_MARGIN))}
-            elif isinstance(criterion, UnsettledDamage):
-                amounts[AMOUNT_COLUMNS["unsettled_damage_eur"]].add(0)
-            elif isinstance(criterion, KernArea):
-                min_events = max(min_events, int(criterion.min_events.value))
-            elif not isinstance(criterion, (PilotArea, TechnicalCause)):
+        rules = (*framework.criteria, framework.cap_rule)
+        rules += () if framework.transitional is None else (framework.transitional,)
+        for rule in rules:
+            if not callable(getattr(rule, "cut_points", None)):
+                kind = "criterion" if rule in framework.criteria else "rule"
                 raise ValueError(
-                    f"audit.profiles cannot group cases for the criterion {type(criterion).__name__} of framework "
-                    f"{framework.id!r}: add its comparisons to audit.profiles"
+                    f"audit.profiles cannot group cases for the {kind} {type(rule).__name__} of framework "
+                    f"{framework.id!r}: it has no cut_points()"
                 )
-        cap = framework.cap_rule
-        if isinstance(cap, WozCap):
-            amounts[AMOUNT_COLUMNS["woz_value_eur"]].add(_cents(cap.statutory_max.value))
-            if cap.floor is not None:  # below the floor (I-4) the maximum is not the WOZ value
-                amounts[AMOUNT_COLUMNS["woz_value_eur"]].add(_cents(cap.floor.value))
-        elif not isinstance(cap, PilotCap):  # a pilot cap is a constant for every eligible case
-            raise ValueError(f"audit.profiles cannot group cases for the cap rule {type(cap).__name__}")
-        if framework.transitional is not None:
-            dossier_cuts.add(framework.transitional.dossier_opened_before.value)
+            for fact, cuts in rule.cut_points().items():
+                if fact in AMOUNT_COLUMNS:
+                    amounts[AMOUNT_COLUMNS[fact]] |= {_cents(cut) for cut in cuts}
+                elif fact == "pgv_5mms_events":
+                    min_events = max(min_events, *(int(cut) for cut in cuts))
+                elif fact == "existing_dossier_since":
+                    dossier_cuts |= set(cuts)
+                else:
+                    raise ValueError(
+                        f"audit.profiles cannot group cases on {fact!r} ({type(rule).__name__} of framework "
+                        f"{framework.id!r}): add a grouping column for it"
+                    )
     return amounts, min_events, dossier_cuts
 
 

@@ -38,7 +38,7 @@ import attrs
 
 from decisions.amounts import format_amount, parse_amount
 from decisions.evaluate import ELIGIBLE, NOT_ELIGIBLE, Decision
-from decisions.frameworks import all_routes, get_framework
+from decisions.registry import all_routes, get_framework
 
 from .casework import Casework
 from .errors import BadInput

@@ -28,9 +28,9 @@ import attrs
 
 from decisions.errors import InvalidCase
 from decisions.evaluate import Decision, decide, decision_to_data
-from decisions.fingerprint import framework_fingerprint
-from decisions.frameworks import FRAMEWORKS, Framework
+from decisions.frameworks import Framework
 from decisions.inputs import CaseInputs, parse_case
+from decisions.registry import Installed  # re-exported: audit modules import it from here
 
 from .canonical import canonical_json
 from .scan import StoredRecord
@@ -86,26 +86,6 @@ class ReplayResult:
     def noteworthy(self) -> bool:
         """Anything other than a plain, byte-identical reproduction."""
         return self.status != REPRODUCED or not self.byte_identical
-
-
-class Installed:
-    """The installed frameworks with their current fingerprints, computed once per id per run."""
-
-    def __init__(self, frameworks: dict[str, Framework] | None = None):
-        self._frameworks = FRAMEWORKS if frameworks is None else frameworks
-        self._cache: dict[str, tuple[Framework, str] | None] = {}
-
-    def get(self, framework_id: str) -> tuple[Framework, str] | None:
-        if framework_id not in self._cache:
-            framework = self._frameworks.get(framework_id)
-            self._cache[framework_id] = None if framework is None else (framework, framework_fingerprint(framework))
-        return self._cache[framework_id]
-
-    def decide(self, case: CaseInputs, framework: Framework) -> Decision:
-        found = self.get(framework.id)
-        if found is None or found[0] is not framework:
-            return decide(case, framework, framework_fingerprint(framework))
-        return decide(case, framework, found[1])
 
 
 def json_diff(recorded, replayed, path: str = "") -> list[FieldDiff]:

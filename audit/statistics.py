@@ -27,7 +27,8 @@ import attrs
 
 from decisions.boundary import boundary_classes
 from decisions.evaluate import ELIGIBLE
-from decisions.frameworks import FRAMEWORKS, Framework, get_framework
+from decisions.frameworks import FRAMEWORKS, Framework
+from decisions.registry import get_framework
 from decisions.inputs import parse_case
 
 from .compare import DEFAULT_FROM, DEFAULT_TO, SYNTHETIC_PREFIX, cause_key, transition

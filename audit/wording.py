@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from decisions.counterfactual import Counterfactual
-from decisions.frameworks import CriterionResult, Framework, PilotCap, all_routes
+from decisions.frameworks import CriterionResult, Framework, PilotCap
+from decisions.registry import all_routes
 
 CRITERION_LABELS = {
     "area": "Gebied",

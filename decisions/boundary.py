@@ -16,6 +16,11 @@ these classes (codes are stable; `audit.analysis_wording` has the Dutch labels):
   before 2026, outside the original pilot area, that is not eligible: the decision
   names I-1.
 
+Every class but the first and the last depends on one rule, and that rule's
+class decides it (`boundary_classes` on the rule, `decisions.rules`): a
+framework without a kerngebied criterion has no PGV classes, one without a WOZ
+cap no `woz_binds_cap`.
+
 Each boundary case carries its counterfactuals (`decisions.counterfactual`): every
 single-fact change to the edge of a threshold that flips the outcome, each verified
 by evaluating the changed case. For `pgv_event_just_below_5mms` it also carries, per
@@ -34,14 +39,25 @@ import attrs
 from .counterfactual import Counterfactual, counterfactuals
 from .evaluate import ELIGIBLE, Decision, decide, evaluate, resolve_framework
 from .fingerprint import framework_fingerprint
-from .frameworks import DamageThreshold, Framework, KernArea, WozCap
-from .inputs import PGV_COUNT_CUTOFF, PGV_THRESHOLD_MM_S, CaseInputs
+from .frameworks import Framework
+from .inputs import PGV_THRESHOLD_MM_S, CaseInputs
+from .rules import (
+    DAMAGE_JUST_BELOW,
+    DAMAGE_MARGIN,
+    PGV_EVENT_JUST_BELOW,
+    PGV_MARGIN_FROM,
+    PGV_ONE_EVENT_SHORT,
+    WOZ_BINDS_CAP,
+    near_events,
+)
+
+__all__ = [
+    "BOUNDARY_CLASSES", "DAMAGE_JUST_BELOW", "DAMAGE_MARGIN", "EXISTING_DOSSIER_OUTSIDE_PILOT_AREA",
+    "FAILS_ONE_CRITERION", "PGV_EVENT_JUST_BELOW", "PGV_MARGIN_FROM", "PGV_ONE_EVENT_SHORT", "WOZ_BINDS_CAP",
+    "BoundaryCase", "EventCounterfactual", "boundary_classes", "event_counterfactuals", "examine",
+]
 
 FAILS_ONE_CRITERION = "fails_one_criterion"
-PGV_ONE_EVENT_SHORT = "pgv_one_event_short"
-DAMAGE_JUST_BELOW = "damage_just_below_threshold"
-PGV_EVENT_JUST_BELOW = "pgv_event_just_below_5mms"
-WOZ_BINDS_CAP = "woz_binds_cap"
 EXISTING_DOSSIER_OUTSIDE_PILOT_AREA = "existing_dossier_outside_pilot_area"
 
 BOUNDARY_CLASSES = (
@@ -52,9 +68,6 @@ BOUNDARY_CLASSES = (
     WOZ_BINDS_CAP,
     EXISTING_DOSSIER_OUTSIDE_PILOT_AREA,
 )
-
-DAMAGE_MARGIN = Decimal("0.10")
-PGV_MARGIN_FROM = Decimal("4.5")
 
 
 @attrs.frozen
@@ -85,64 +98,27 @@ class BoundaryCase:
     cap_shortfall_eur: Decimal | None
 
 
-def _kern_area(framework: Framework) -> KernArea | None:
-    return next((c for c in framework.criteria if isinstance(c, KernArea)), None)
-
-
-def _damage_threshold(framework: Framework) -> DamageThreshold | None:
-    return next((c for c in framework.criteria if isinstance(c, DamageThreshold)), None)
-
-
-def _near_events(case: CaseInputs) -> list[int]:
-    """Indexes of events before the cut-off with 4.5 <= pgv < 5.0 mm/s."""
-    if not case.pgv_history:
-        return []
-    return [
-        i
-        for i, event in enumerate(case.pgv_history)
-        if event.event_date < PGV_COUNT_CUTOFF and PGV_MARGIN_FROM <= event.pgv_mm_s < PGV_THRESHOLD_MM_S
-    ]
-
-
 def boundary_classes(case: CaseInputs, framework: Framework, decision: Decision) -> tuple[str, ...]:
     """The boundary classes of a decided case, in the order of `BOUNDARY_CLASSES`."""
-    found = []
-    failed = decision.failed_criteria
-    if decision.outcome != ELIGIBLE and len(failed) == 1:
-        found.append(FAILS_ONE_CRITERION)
-    area = _kern_area(framework)
-    if area is not None:
-        if case.pgv_5mms_events == area.min_events.value - 1:
-            found.append(PGV_ONE_EVENT_SHORT)
-    threshold = _damage_threshold(framework)
-    if threshold is not None:
-        amount, minimum = getattr(case, threshold.fact), threshold.minimum.value
-        if minimum * (1 - DAMAGE_MARGIN) <= amount < minimum:
-            found.append(DAMAGE_JUST_BELOW)
-    if area is not None and _near_events(case):
-        found.append(PGV_EVENT_JUST_BELOW)
-    if (
-        decision.outcome == ELIGIBLE
-        and isinstance(framework.cap_rule, WozCap)
-        and decision.cap_basis == "woz"
-        and case.estimated_cost_eur is not None
-        and case.estimated_cost_eur > case.woz_value_eur
-    ):
-        found.append(WOZ_BINDS_CAP)
+    found = set()
+    if decision.outcome != ELIGIBLE and len(decision.failed_criteria) == 1:
+        found.add(FAILS_ONE_CRITERION)
+    for rule in (*framework.criteria, framework.cap_rule):
+        found.update(rule.boundary_classes(case, decision.cap_basis))
     if "I-1" in decision.interpretations:
-        found.append(EXISTING_DOSSIER_OUTSIDE_PILOT_AREA)
-    return tuple(found)
+        found.add(EXISTING_DOSSIER_OUTSIDE_PILOT_AREA)
+    return tuple(code for code in BOUNDARY_CLASSES if code in found)
 
 
 def event_counterfactuals(
     case: CaseInputs, framework: Framework, decision: Decision
 ) -> tuple[EventCounterfactual, ...]:
     """For each event just below 5.0 mm/s: that event at 5.0 mm/s, when it flips the outcome (verified)."""
-    if _kern_area(framework) is None:
+    if PGV_EVENT_JUST_BELOW not in boundary_classes(case, framework, decision):
         return ()
     fingerprint = framework_fingerprint(framework)
     found = []
-    for i in _near_events(case):
+    for i in near_events(case):
         event = case.pgv_history[i]
         raised = attrs.evolve(event, pgv_mm_s=PGV_THRESHOLD_MM_S)
         history = case.pgv_history[:i] + (raised,) + case.pgv_history[i + 1 :]

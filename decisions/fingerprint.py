@@ -1,34 +1,39 @@
 """A framework's fingerprint: SHA-256 over its definition and the code that gives it behaviour.
 
 The definition is the framework's data (criteria, parameters, bases) in
-canonical JSON. The code is the source of every class the framework uses and
-of the evaluation function, tokenised so that comments and layout do not count
-but any change to logic does.
+canonical JSON. The code is the per-case source of every class the framework
+uses and of `decide`, tokenised so that comments and layout do not count but
+any change to logic does.
+
+"Per-case" is defined in one place, `decisions.rules.per_case_source`: a rule
+class without its derived forms (`DERIVED_FORMS`: the column form, the cut
+points, the boundary classes and the digest its column form was checked
+against). Those forms decide no single case, so they are left out: giving a
+rule a column form did not change any fingerprint recorded before, and the
+column form is guarded by its own digest and by the differential tests
+instead (see `decisions.rules`).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import inspect
-import io
 import json
-import tokenize
 from datetime import date
 from decimal import Decimal
 
 import attrs
 
+from .decision import FRAMEWORK_LOGIC
 from .frameworks import Framework
+from .rules import per_case_source
 
-_SKIPPED_TOKENS = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
+__all__ = ["framework_fingerprint", "normalised_source"]
 
 
 def normalised_source(obj) -> str:
-    """Source text as a token stream: comments and formatting do not change it."""
-    source = inspect.getsource(obj)
-    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
-    return " ".join(f"{tok.type}:{tok.string}" for tok in tokens if tok.type not in _SKIPPED_TOKENS)
+    """The per-case source of a class or function as a token stream: comments and formatting do not change it."""
+    return per_case_source(obj)
 
 
 def _definition(value):
@@ -87,10 +92,9 @@ def framework_fingerprint(framework: Framework, logic: tuple = ()) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _fingerprint(framework: Framework, logic: tuple) -> str:
-    from . import evaluate as evaluation  # the decision logic itself is part of every framework
-
     code = [normalised_source(cls) for cls in _component_classes(framework)]
-    code += [normalised_source(fn) for fn in (*evaluation.FRAMEWORK_LOGIC, *logic)]
+    # The decision logic itself is part of every framework.
+    code += [normalised_source(fn) for fn in (*FRAMEWORK_LOGIC, *logic)]
     payload = json.dumps(
         {"definition": _definition(framework), "code": code},
         sort_keys=True,

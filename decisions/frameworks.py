@@ -3,12 +3,14 @@
 A framework is data: its criteria, its cap rule, its transitional rule and its
 referral routes, each with parameters that carry the date they took effect and
 the text they come from (in the style of OpenFisca's dated parameters). The
-behaviour of every component lives in the small classes below; `evaluate`
-(in `decisions.evaluate`) only combines them.
+behaviour of every component lives in its rule class (`decisions.rules`, one
+class per kind of rule, with every form of it); `decide` (in
+`decisions.evaluate`) only combines them. Looking a framework up by id or date
+is `decisions.registry`.
 
 A framework is frozen once decisions are recorded under it: its fingerprint
-(`decisions.fingerprint`) covers both these definitions and the source of the
-classes that give them behaviour. A new interpretation is a new framework id.
+(`decisions.fingerprint`) covers both these definitions and the per-case source
+of the classes that give them behaviour. A new interpretation is a new framework id.
 """
 
 from __future__ import annotations
@@ -18,9 +20,29 @@ from decimal import Decimal
 
 import attrs
 
-from .amounts import CENT, format_amount
-from .errors import InvalidCase
-from .inputs import CaseInputs
+from .rules import (
+    Cap,
+    CapRule,
+    Criterion,
+    CriterionResult,
+    DamageThreshold,
+    KernArea,
+    Parameter,
+    PilotArea,
+    PilotCap,
+    TechnicalCause,
+    TransitionalRule,
+    UnsettledDamage,
+    WozCap,
+    with_consistent_amounts,
+)
+
+__all__ = [
+    "FRAMEWORK_2026", "FRAMEWORKS", "PILOT_2023", "PILOT_2024", "ROUTE_CBS", "ROUTE_IVS", "Cap", "CapRule",
+    "Criterion", "CriterionResult", "DamageThreshold", "Framework", "Interpretation", "KernArea", "Parameter",
+    "PilotArea", "PilotCap", "Route", "TechnicalCause", "TransitionalRule", "UnsettledDamage", "WozCap",
+    "with_consistent_amounts",
+]
 
 KAMERBRIEF = "Kamerbrief Duurzaam herstel (januari 2026)"
 BELEIDSREGEL_2023 = "Beleidsregel duurzaam herstel 2023 (Stcrt. 2023, 17664)"
@@ -67,15 +89,6 @@ ROUTE_CBS = Route(CBS, "cbs", "Commissie Bijzondere Situaties", ROUTE_IVS.source
 
 
 @attrs.frozen
-class Parameter:
-    """One value of a rule, with the date it took effect and where it comes from."""
-
-    value: Decimal | int | date
-    effective_from: date
-    reference: str
-
-
-@attrs.frozen
 class Interpretation:
     """A named choice where the source texts leave a point open (SPEC §3)."""
 
@@ -115,219 +128,6 @@ I5 = Interpretation(
     " besluit meer betalen, net als in de pilot.",
     COST_EXCEEDS_MAXIMUM,
 )
-
-
-@attrs.frozen
-class CriterionResult:
-    """The outcome of one criterion for one case."""
-
-    code: str
-    passed: bool
-    observed: str
-    required: str
-    basis: str
-
-
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def with_consistent_amounts(case: CaseInputs, **changes) -> CaseInputs:
-    """Apply changes to amounts, moving dependent amounts only as far as the facts require.
-
-    Raising ≥D3 or unsettled damage raises recognised damage with it (new damage is
-    recognised damage); lowering recognised damage lowers the parts that cannot exceed it.
-    """
-    recognised = changes.get("recognised_damage_eur", case.recognised_damage_eur)
-    for part in ("unsettled_damage_eur", "structural_damage_eur"):
-        value = changes.get(part, getattr(case, part))
-        if part in changes:
-            recognised = max(recognised, value)
-        changes[part] = value
-    changes["recognised_damage_eur"] = recognised
-    for part in ("unsettled_damage_eur", "structural_damage_eur"):
-        changes[part] = min(changes[part], recognised)
-    return attrs.evolve(case, **changes)
-
-
-@attrs.frozen
-class PilotArea:
-    """`area` in the pilot: inside the pilot area (and, from March 2024, the reinforcement area)."""
-
-    include_reinforcement_area: bool
-    basis: str
-    code: str = "area"
-
-    def check(self, case: CaseInputs) -> CriterionResult:
-        if self.include_reinforcement_area:
-            passed = case.in_pilot_area or case.in_reinforcement_area
-            observed = (
-                f"in_pilot_area={_bool(case.in_pilot_area)}, "
-                f"in_reinforcement_area={_bool(case.in_reinforcement_area)}"
-            )
-            required = "in_pilot_area=true or in_reinforcement_area=true"
-        else:
-            passed = case.in_pilot_area
-            observed = f"in_pilot_area={_bool(case.in_pilot_area)}"
-            required = "in_pilot_area=true"
-        return CriterionResult(self.code, passed, observed, required, self.basis)
-
-    def flips(self, case: CaseInputs, passed: bool) -> list[tuple[str, CaseInputs]]:
-        facts = ["in_pilot_area"] + (["in_reinforcement_area"] if self.include_reinforcement_area else [])
-        if passed:
-            true_facts = [f for f in facts if getattr(case, f)]
-            if len(true_facts) != 1:
-                return []
-            return [(true_facts[0], attrs.evolve(case, **{true_facts[0]: False}))]
-        return [(fact, attrs.evolve(case, **{fact: True})) for fact in reversed(facts)]
-
-
-@attrs.frozen
-class KernArea:
-    """`area` from 2026: at least N earthquakes of ≥ 5 mm/s before 2026-01-01 (the kerngebied)."""
-
-    min_events: Parameter
-    basis: str
-    code: str = "area"
-
-    def check(self, case: CaseInputs) -> CriterionResult:
-        passed = case.pgv_5mms_events >= self.min_events.value
-        return CriterionResult(
-            self.code, passed, str(case.pgv_5mms_events), f">= {self.min_events.value}", self.basis
-        )
-
-    def flips(self, case: CaseInputs, passed: bool) -> list[tuple[str, CaseInputs]]:
-        target = self.min_events.value - 1 if passed else self.min_events.value
-        # A hypothetical event count has no event list behind it.
-        return [("pgv_5mms_events", attrs.evolve(case, pgv_5mms_events=target, pgv_history=None))]
-
-
-@attrs.frozen
-class TechnicalCause:
-    """`technical_cause`: an inspection found a structural defect that makes damage come back."""
-
-    basis: str
-    code: str = "technical_cause"
-
-    def check(self, case: CaseInputs) -> CriterionResult:
-        return CriterionResult(self.code, case.technical_cause, _bool(case.technical_cause), "true", self.basis)
-
-    def flips(self, case: CaseInputs, passed: bool) -> list[tuple[str, CaseInputs]]:
-        return [("technical_cause", attrs.evolve(case, technical_cause=not passed))]
-
-
-@attrs.frozen
-class DamageThreshold:
-    """`damage_threshold`: a damage amount (recognised, or ≥D3 structural) of at least a minimum."""
-
-    fact: str
-    minimum: Parameter
-    basis: str
-    code: str = "damage_threshold"
-
-    def check(self, case: CaseInputs) -> CriterionResult:
-        amount = getattr(case, self.fact)
-        return CriterionResult(
-            self.code,
-            amount >= self.minimum.value,
-            format_amount(amount),
-            f">= {format_amount(self.minimum.value)}",
-            self.basis,
-        )
-
-    def flips(self, case: CaseInputs, passed: bool) -> list[tuple[str, CaseInputs]]:
-        target = self.minimum.value - CENT if passed else self.minimum.value
-        return [(self.fact, with_consistent_amounts(case, **{self.fact: target}))]
-
-
-@attrs.frozen
-class UnsettledDamage:
-    """`unsettled_damage`: part of the recognised damage has not been settled before."""
-
-    basis: str
-    code: str = "unsettled_damage"
-
-    def check(self, case: CaseInputs) -> CriterionResult:
-        amount = case.unsettled_damage_eur
-        return CriterionResult(self.code, amount > 0, format_amount(amount), "> 0.00", self.basis)
-
-    def flips(self, case: CaseInputs, passed: bool) -> list[tuple[str, CaseInputs]]:
-        target = Decimal("0.00") if passed else CENT
-        return [("unsettled_damage_eur", with_consistent_amounts(case, unsettled_damage_eur=target))]
-
-
-Criterion = PilotArea | KernArea | TechnicalCause | DamageThreshold | UnsettledDamage
-
-
-@attrs.frozen
-class Cap:
-    """The maximum amount for an eligible address, and how it was set."""
-
-    max_amount_eur: Decimal | None
-    cap_basis: str
-    discretionary_exceedance: bool
-    floor_applied: bool = False
-
-
-@attrs.frozen
-class PilotCap:
-    """A standard maximum per address; IMG may exceed it only by a separate discretionary decision."""
-
-    standard_max: Parameter
-    basis: str
-
-    def cap(self, case: CaseInputs) -> Cap:
-        limit = self.standard_max.value
-        exceeds = case.estimated_cost_eur is not None and case.estimated_cost_eur > limit
-        return Cap(limit, "pilot_standard", exceeds)
-
-
-@attrs.frozen
-class WozCap:
-    """The WOZ value of the address, at most the statutory maximum; none for a rijksmonument.
-
-    With a `floor` (interpretation I-4) the maximum is never below it: `cap_basis` is then
-    `pilot_standard`, the former standard maximum. With `discretionary` (I-5) an estimated cost
-    above the maximum is flagged, as in the pilot.
-    """
-
-    statutory_max: Parameter
-    floor: Parameter | None
-    discretionary: bool
-    basis: str
-
-    def cap(self, case: CaseInputs) -> Cap:
-        if case.rijksmonument:
-            return Cap(None, "rijksmonument", False)
-        floor_applied = False
-        if case.woz_value_eur > self.statutory_max.value:
-            limit, basis = self.statutory_max.value, "statutory_max"
-        elif self.floor is not None and case.woz_value_eur < self.floor.value:
-            limit, basis, floor_applied = self.floor.value, "pilot_standard", True
-        else:
-            limit, basis = case.woz_value_eur, "woz"
-        cost = case.estimated_cost_eur
-        exceeds = self.discretionary and cost is not None and cost > limit
-        return Cap(limit, basis, exceeds, floor_applied)
-
-
-@attrs.frozen
-class TransitionalRule:
-    """Existing pilot dossiers are completed: only in the original pilot area under interpretation I-1."""
-
-    dossier_opened_before: Parameter
-    original_pilot_area_only: bool
-    basis: str
-
-    def applies(self, case: CaseInputs) -> bool:
-        return self.covers_dossier(case) and (case.in_pilot_area or not self.original_pilot_area_only)
-
-    def covers_dossier(self, case: CaseInputs) -> bool:
-        since = case.existing_dossier_since
-        return since is not None and since < self.dossier_opened_before.value
-
-
-CapRule = PilotCap | WozCap
 
 
 @attrs.frozen
@@ -455,47 +255,3 @@ FRAMEWORK_2026 = Framework(
 )
 
 FRAMEWORKS: dict[str, Framework] = {f.id: f for f in (PILOT_2023, PILOT_2024, FRAMEWORK_2026)}
-
-
-def get_framework(framework_id: str) -> Framework:
-    """The framework with this id, or a named variant (`2026~I-4:letterlijk`, see `decisions.variants`).
-
-    An unknown id is bad input naming `framework`. A variant is for comparison only:
-    the ledger refuses to record a decision made under one.
-    """
-    if VARIANT_SEPARATOR in framework_id:
-        from .variants import variant_framework
-
-        return variant_framework(framework_id)
-    try:
-        return FRAMEWORKS[framework_id]
-    except KeyError:
-        known = ", ".join(FRAMEWORKS)
-        raise InvalidCase(
-            "framework", f"unknown framework {framework_id!r} (known: {known}; or a variant such as 2026~I-4:letterlijk)"
-        ) from None
-
-
-def is_variant(framework_id: str) -> bool:
-    """Whether a framework id names a variant reading rather than a framework in force."""
-    return VARIANT_SEPARATOR in framework_id
-
-
-def all_routes() -> tuple[Route, ...]:
-    """Every hardship route of every framework, once each, in order."""
-    found: dict[str, Route] = {}
-    for framework in FRAMEWORKS.values():
-        for route in framework.referral_routes:
-            found.setdefault(route.code, route)
-    return tuple(found.values())
-
-
-def framework_for_date(day: date) -> Framework:
-    """The framework in force on a legal decision date."""
-    for framework in FRAMEWORKS.values():
-        if framework.in_force_on(day):
-            return framework
-    raise InvalidCase(
-        "assessed_on",
-        f"no framework is in force on {day.isoformat()} (the first, pilot-2023, starts {PILOT_START.isoformat()})",
-    )

@@ -148,10 +148,10 @@ class CaseInputs:
     )
 
     def __attrs_post_init__(self):
-        _check_consistency(self)
+        check_consistency(self)
 
 
-def _check_consistency(case: CaseInputs) -> None:
+def check_consistency(case: CaseInputs) -> None:
     if case.unsettled_damage_eur > case.recognised_damage_eur:
         raise InvalidCase(
             "unsettled_damage_eur",

@@ -1,173 +1,88 @@
 """Evaluate a framework over many cases at once, on NumPy columns (issue #8).
 
-The per-case evaluator (`decisions.evaluate.decide` with the criterion, cap and
-transitional classes of `decisions.frameworks`) is the reference; this module
-is a second implementation of the same rules for bulk comparison and replay.
-It derives everything from the `Framework` object: it dispatches on the exact
-class of each component and reads its `Parameter`s, so a changed parameter
-changes the result here as it does there. A component class it does not know
-raises `Unsupported`, and so does a parameter of a type it cannot represent
-exactly; callers then fall back to the per-case path.
+The per-case evaluator (`decisions.evaluate.decide` with the per-case forms of
+the rule classes in `decisions.rules`) is the reference; this module combines
+the column forms of the same rule classes (`column()` on each rule) the same
+way, for bulk comparison and replay. It knows no rule by name: it loops over a
+framework's rules and asks each for its column form. A rule without one, or
+with a parameter it cannot represent exactly, raises `Unsupported`; callers
+then fall back to the per-case path.
 
-It also refuses (`Unsupported`) when the source of the per-case logic it mirrors
-has changed since it was written (`MIRRORED_LOGIC`): a rule changed there but
-not here must not give silently different answers. `tests/test_vectorised.py`
-proves, with hypothesis and the golden corpus, that a rebuilt `Decision` equals
-`evaluate` on every field.
+Two guards keep the two paths from silently giving different answers. A rule
+whose per-case source no longer has the digest its column form was checked
+against (`COLUMN_CHECKED_AGAINST` in the rule class) is refused; so is the
+whole path when the per-case logic this module itself mirrors (`decide` in
+`evaluate_columns`, `format_amount` in `cents_text`, the consistency rules of
+`decisions.inputs` in `inconsistent`) has changed since (`MIRRORED_LOGIC`).
+`tests/test_vectorised.py` proves, with hypothesis and the golden corpus, that
+a rebuilt `Decision` equals `evaluate` on every field.
 
-Cases are columns (`Columns`): amounts in cents (int64), booleans, dates as
-proleptic Gregorian ordinals (`date.toordinal`, `NO_DATE` when absent), the PGV
-event count. Pure: no I/O.
+Cases are columns (`decisions.columns.Columns`). Pure: no I/O.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 import hashlib
-import inspect
-import io
-import tokenize
-from collections.abc import Callable, Iterable
-from datetime import date
 from decimal import Decimal
 
 import attrs
 import numpy as np
 
-from . import amounts, frameworks, inputs
-from .evaluate import ELIGIBLE, NOT_ELIGIBLE, Decision, decide
+from .amounts import check_amount, format_amount
+from .columns import (
+    BASES,
+    CAP_BASES,
+    NO_AMOUNT,
+    NO_DATE,
+    REGULAR,
+    TRANSITIONAL,
+    Columns,
+    CompiledCap,
+    CompiledCriterion,
+    CompiledTransitional,
+    Observed,
+    Unsupported,
+    cents_text,
+)
+from .decision import ELIGIBLE, NOT_ELIGIBLE, Decision, decide
 from .frameworks import (
     ALWAYS,
     COST_EXCEEDS_MAXIMUM,
     DOSSIER_NOT_COVERED,
     FLOOR_APPLIES,
+    Cap,
     CriterionResult,
-    DamageThreshold,
     Framework,
-    KernArea,
-    PilotArea,
-    PilotCap,
-    TechnicalCause,
-    TransitionalRule,
-    UnsettledDamage,
-    WozCap,
 )
-from .inputs import PILOT_START, CaseInputs
+from .inputs import PILOT_START, check_consistency
+from .rules import COLUMN_CHECKED_AGAINST, normalised_tokens, per_case_digest, per_case_source
 
-NO_DATE = 0  # ordinal of an absent date (real dates have ordinals >= 1)
-NO_AMOUNT = -1  # cents of an absent maximum: not eligible, or no maximum (rijksmonument)
+__all__ = [
+    "BASES", "CAP_BASES", "MIRRORED_LOGIC", "NO_AMOUNT", "NO_DATE", "Columns", "Compiled", "CompiledCap",
+    "CompiledCriterion", "Observed", "Unsupported", "VectorDecisions", "cents_text", "compile_framework",
+    "evaluate_columns", "inconsistent", "mirrored_logic_digest", "supports",
+]
 
-BASES = (None, "regular", "transitional")
-CAP_BASES = (None, "pilot_standard", "woz", "statutory_max", "rijksmonument")
-_REGULAR, _TRANSITIONAL = 1, 2
-_PILOT_STANDARD, _WOZ, _STATUTORY_MAX, _RIJKSMONUMENT = 1, 2, 3, 4
-
-# The per-case logic this module mirrors. When its source changes (tokenised as in the
-# framework fingerprint, so comments and layout do not count), `compile_framework` refuses
-# until the differential tests pass again and this digest is updated (`mirrored_logic_digest()`).
-MIRRORED_LOGIC = "sha256:26827c81b85e9f30f8a1bb69ba7fda652a94c4dbf1a6dfe7031b907eb3b4ad30"
-
-
-class Unsupported(Exception):
-    """The framework has a component (or a parameter) this module cannot evaluate exactly."""
+# The per-case logic this module itself mirrors (each rule's column form is guarded in its own class). When
+# its source changes (tokenised as in the framework fingerprint, so comments and layout do not count),
+# `compile_framework` refuses until the differential tests pass again and this digest is updated
+# (`mirrored_logic_digest()`).
+MIRRORED_LOGIC = "sha256:2ac070377e85c6c9b2cf6db7dc393f0b1bd9dab0ae9a0d12ccc90f81dd8c1747"
 
 
 def _mirrored() -> tuple:
-    return (
-        decide, PilotArea, KernArea, TechnicalCause, DamageThreshold, UnsettledDamage, PilotCap, WozCap,
-        TransitionalRule, CriterionResult, frameworks.Cap, frameworks._bool, amounts.format_amount,
-        amounts.check_amount, inputs._check_consistency,
-    )
+    return (decide, CriterionResult, Cap, format_amount, check_amount, check_consistency)
 
 
 @functools.cache
 def mirrored_logic_digest() -> str:
     """SHA-256 over the token stream of the per-case logic that this module mirrors (comments and layout aside)."""
-    text = "\n".join(_tokens(_source(obj)) for obj in _mirrored())
+    text = "\n".join(per_case_source(obj) for obj in _mirrored())
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _source(obj) -> str:
-    """The source of a function or top-level class (classes found with one parse per module, not one per class)."""
-    if not isinstance(obj, type):
-        return inspect.getsource(obj)
-    module_source, tree = _parsed(inspect.getmodule(obj))
-    node = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == obj.__name__)
-    return ast.get_source_segment(module_source, node)
-
-
-@functools.cache
-def _parsed(module) -> tuple[str, ast.Module]:
-    source = inspect.getsource(module)
-    return source, ast.parse(source)
-
-
-def _tokens(source: str) -> str:
-    skipped = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
-    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
-    return " ".join(f"{tok.type}:{tok.string}" for tok in tokens if tok.type not in skipped)
-
-
-# --- columns ------------------------------------------------------------------------------------
-
-
-@attrs.frozen(eq=False)
-class Columns:
-    """The facts of n cases, one array per fact (what a criterion, cap or transitional rule reads)."""
-
-    technical_cause: np.ndarray  # bool
-    recognised_cents: np.ndarray  # int64
-    unsettled_cents: np.ndarray  # int64
-    structural_cents: np.ndarray  # int64
-    woz_cents: np.ndarray  # int64
-    rijksmonument: np.ndarray  # bool
-    pgv_events: np.ndarray  # int64
-    in_pilot_area: np.ndarray  # bool
-    in_reinforcement_area: np.ndarray  # bool
-    assessed_on: np.ndarray  # int64 ordinal
-    dossier_since: np.ndarray  # int64 ordinal, NO_DATE when there is no dossier
-    has_estimated_cost: np.ndarray  # bool
-    estimated_cost_cents: np.ndarray  # int64, 0 when unknown
-
-    def __len__(self) -> int:
-        return len(self.technical_cause)
-
-    def take(self, index: np.ndarray) -> Columns:
-        """The cases at `index` (a boolean mask or positions)."""
-        return Columns(**{a.name: getattr(self, a.name)[index] for a in attrs.fields(Columns)})
-
-    @classmethod
-    def from_cases(cls, cases: Iterable[CaseInputs]) -> Columns:
-        """Columns of parsed cases (for tests and small batches)."""
-        cases = list(cases)
-
-        def cents(values) -> np.ndarray:
-            return np.array([int(v * 100) for v in values], dtype=np.int64)
-
-        def flags(values) -> np.ndarray:
-            return np.array(list(values), dtype=bool)
-
-        return cls(
-            technical_cause=flags(c.technical_cause for c in cases),
-            recognised_cents=cents(c.recognised_damage_eur for c in cases),
-            unsettled_cents=cents(c.unsettled_damage_eur for c in cases),
-            structural_cents=cents(c.structural_damage_eur for c in cases),
-            woz_cents=cents(c.woz_value_eur for c in cases),
-            rijksmonument=flags(c.rijksmonument for c in cases),
-            pgv_events=np.array([c.pgv_5mms_events for c in cases], dtype=np.int64),
-            in_pilot_area=flags(c.in_pilot_area for c in cases),
-            in_reinforcement_area=flags(c.in_reinforcement_area for c in cases),
-            assessed_on=np.array([c.assessed_on.toordinal() for c in cases], dtype=np.int64),
-            dossier_since=np.array(
-                [NO_DATE if c.existing_dossier_since is None else c.existing_dossier_since.toordinal() for c in cases],
-                dtype=np.int64,
-            ),
-            has_estimated_cost=flags(c.estimated_cost_eur is not None for c in cases),
-            estimated_cost_cents=cents(
-                Decimal(0) if c.estimated_cost_eur is None else c.estimated_cost_eur for c in cases
-            ),
-        )
+_tokens = normalised_tokens
 
 
 def inconsistent(columns: Columns) -> np.ndarray:
@@ -191,66 +106,7 @@ def inconsistent(columns: Columns) -> np.ndarray:
     return bad
 
 
-# --- per-case text ------------------------------------------------------------------------------
-
-
-def cents_text(cents: int) -> str:
-    """`format_amount` of an amount in cents: two decimals, no exponent."""
-    sign = "-" if cents < 0 else ""
-    whole, cent = divmod(abs(cents), 100)
-    return f"{sign}{whole}.{cent:02d}"
-
-
-@attrs.frozen(eq=False)
-class Observed:
-    """The `observed` text of one criterion for every case, formatted only when asked.
-
-    `kind` is `label` (`values` index into `labels`), `amount` (cents) or `count`.
-    """
-
-    kind: str
-    values: np.ndarray
-    labels: tuple[str, ...] = ()
-
-    def text(self, i: int) -> str:
-        value = int(self.values[i])
-        if self.kind == "label":
-            return self.labels[value]
-        return cents_text(value) if self.kind == "amount" else str(value)
-
-    def texts(self) -> list[str]:
-        values = self.values.tolist()
-        if self.kind == "label":
-            labels = self.labels
-            return [labels[v] for v in values]
-        if self.kind == "count":
-            return [str(v) for v in values]
-        if self.values.size and self.values.min() < 0:
-            return [cents_text(v) for v in values]
-        return [f"{v // 100}.{v % 100:02d}" for v in values]
-
-
 # --- compiling a framework ----------------------------------------------------------------------
-
-
-Check = Callable[[Columns], tuple[np.ndarray, Observed]]
-
-
-@attrs.frozen(eq=False)
-class CompiledCriterion:
-    """One criterion: its fixed texts and a check over columns."""
-
-    code: str
-    required: str
-    basis: str
-    check: Check
-
-
-@attrs.frozen(eq=False)
-class CompiledCap:
-    """A cap rule over columns: (max_amount_cents, cap_basis code, discretionary_exceedance, floor_applied)."""
-
-    apply: Callable[[Columns], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 
 
 @attrs.frozen(eq=False)
@@ -260,8 +116,7 @@ class Compiled:
     framework: Framework
     criteria: tuple[CompiledCriterion, ...]
     cap: CompiledCap
-    transitional_before: int | None  # ordinal of `dossier_opened_before`, or None without a transitional rule
-    transitional_pilot_area_only: bool
+    transitional: CompiledTransitional | None
     interpretations: tuple[tuple[str, str], ...]  # (id, named_when) in the framework's order
     referral_routes: tuple[str, ...]  # route codes
 
@@ -278,138 +133,21 @@ class Compiled:
         return tuple(c.code for c in self.criteria)
 
 
-def _bool_labels(values: np.ndarray) -> Observed:
-    return Observed("label", values.astype(np.int8), ("false", "true"))
-
-
-def _cents_of(value: object, what: str) -> int:
-    if type(value) is not Decimal or not value.is_finite() or value != value.quantize(amounts.CENT):
-        raise Unsupported(f"{what} must be a Decimal amount with at most two decimals (got {value!r})")
-    return int(value * 100)
-
-
-_AMOUNT_COLUMNS = {
-    "recognised_damage_eur": "recognised_cents",
-    "unsettled_damage_eur": "unsettled_cents",
-    "structural_damage_eur": "structural_cents",
-    "woz_value_eur": "woz_cents",
-}
-
-
-def _pilot_area(criterion: PilotArea) -> CompiledCriterion:
-    if criterion.include_reinforcement_area:
-        labels = tuple(
-            f"in_pilot_area={p}, in_reinforcement_area={r}" for p in ("false", "true") for r in ("false", "true")
+def _column_form(rule: object) -> object:
+    """The rule's column form, if it was checked against the rule's per-case source as it is now."""
+    kind = type(rule)
+    if not callable(getattr(kind, "column", None)):
+        raise Unsupported(f"no vectorised form of {kind.__name__}")
+    try:
+        digest = per_case_digest(kind)
+    except (OSError, TypeError) as exc:  # no source to check the column form against
+        raise Unsupported(f"no vectorised form of {kind.__name__} ({exc})") from None
+    if getattr(kind, COLUMN_CHECKED_AGAINST, None) != digest:
+        raise Unsupported(
+            f"the per-case logic of {kind.__name__} changed since its column form was written"
+            f" ({digest} != {getattr(kind, COLUMN_CHECKED_AGAINST, None)})"
         )
-
-        def check(c: Columns):
-            index = c.in_pilot_area.astype(np.int8) * 2 + c.in_reinforcement_area.astype(np.int8)
-            return c.in_pilot_area | c.in_reinforcement_area, Observed("label", index, labels)
-
-        required = "in_pilot_area=true or in_reinforcement_area=true"
-    else:
-
-        def check(c: Columns):
-            return c.in_pilot_area.copy(), Observed(
-                "label", c.in_pilot_area.astype(np.int8), ("in_pilot_area=false", "in_pilot_area=true")
-            )
-
-        required = "in_pilot_area=true"
-    return CompiledCriterion(criterion.code, required, criterion.basis, check)
-
-
-def _kern_area(criterion: KernArea) -> CompiledCriterion:
-    minimum = criterion.min_events.value
-    if type(minimum) is not int:
-        raise Unsupported(f"KernArea.min_events must be an int (got {minimum!r})")
-
-    def check(c: Columns):
-        return c.pgv_events >= minimum, Observed("count", c.pgv_events)
-
-    return CompiledCriterion(criterion.code, f">= {minimum}", criterion.basis, check)
-
-
-def _technical_cause(criterion: TechnicalCause) -> CompiledCriterion:
-    def check(c: Columns):
-        return c.technical_cause.copy(), _bool_labels(c.technical_cause)
-
-    return CompiledCriterion(criterion.code, "true", criterion.basis, check)
-
-
-def _damage_threshold(criterion: DamageThreshold) -> CompiledCriterion:
-    column = _AMOUNT_COLUMNS.get(criterion.fact)
-    if column is None:
-        raise Unsupported(f"DamageThreshold on {criterion.fact!r} has no vectorised column")
-    minimum = _cents_of(criterion.minimum.value, "DamageThreshold.minimum")
-
-    def check(c: Columns):
-        amount = getattr(c, column)
-        return amount >= minimum, Observed("amount", amount)
-
-    return CompiledCriterion(
-        criterion.code, f">= {amounts.format_amount(criterion.minimum.value)}", criterion.basis, check
-    )
-
-
-def _unsettled_damage(criterion: UnsettledDamage) -> CompiledCriterion:
-    def check(c: Columns):
-        return c.unsettled_cents > 0, Observed("amount", c.unsettled_cents)
-
-    return CompiledCriterion(criterion.code, "> 0.00", criterion.basis, check)
-
-
-_CRITERIA = {
-    PilotArea: _pilot_area,
-    KernArea: _kern_area,
-    TechnicalCause: _technical_cause,
-    DamageThreshold: _damage_threshold,
-    UnsettledDamage: _unsettled_damage,
-}
-
-
-def _pilot_cap(rule: PilotCap) -> CompiledCap:
-    limit = _cents_of(rule.standard_max.value, "PilotCap.standard_max")
-
-    def apply(c: Columns):
-        n = len(c)
-        exceeds = c.has_estimated_cost & (c.estimated_cost_cents > limit)
-        no_floor = np.zeros(n, dtype=bool)
-        return np.full(n, limit, dtype=np.int64), np.full(n, _PILOT_STANDARD, dtype=np.int8), exceeds, no_floor
-
-    return CompiledCap(apply)
-
-
-def _woz_cap(rule: WozCap) -> CompiledCap:
-    limit = _cents_of(rule.statutory_max.value, "WozCap.statutory_max")
-    floor = None if rule.floor is None else _cents_of(rule.floor.value, "WozCap.floor")
-    if type(rule.discretionary) is not bool:
-        raise Unsupported(f"WozCap.discretionary must be a bool (got {rule.discretionary!r})")
-
-    def apply(c: Columns):
-        above = c.woz_cents > limit
-        floored = ~above & (c.woz_cents < floor) if floor is not None else np.zeros(len(c), dtype=bool)
-        amount = np.where(above, limit, np.where(floored, floor if floor is not None else 0, c.woz_cents))
-        basis = np.where(above, _STATUTORY_MAX, np.where(floored, _PILOT_STANDARD, _WOZ)).astype(np.int8)
-        if rule.discretionary:
-            exceeds = c.has_estimated_cost & (c.estimated_cost_cents > amount)
-        else:
-            exceeds = np.zeros(len(c), dtype=bool)
-        monument = c.rijksmonument
-        amount[monument] = NO_AMOUNT
-        basis[monument] = _RIJKSMONUMENT
-        return amount, basis, exceeds & ~monument, floored & ~monument
-
-    return CompiledCap(apply)
-
-
-_CAPS = {PilotCap: _pilot_cap, WozCap: _woz_cap}
-
-
-def _compile_part(table: dict, part: object) -> object:
-    build = table.get(type(part))
-    if build is None:
-        raise Unsupported(f"no vectorised form of {type(part).__name__}")
-    return build(part)
+    return rule.column()
 
 
 @functools.lru_cache(maxsize=64)
@@ -421,22 +159,11 @@ def compile_framework(framework: Framework) -> Compiled:
             f" ({mirrored_logic_digest()} != {MIRRORED_LOGIC})"
         )
     transitional = framework.transitional
-    before = None
-    if transitional is not None:
-        if type(transitional) is not TransitionalRule:
-            raise Unsupported(f"no vectorised form of {type(transitional).__name__}")
-        value = transitional.dossier_opened_before.value
-        if type(value) is not date:
-            raise Unsupported(f"TransitionalRule.dossier_opened_before must be a date (got {value!r})")
-        if type(transitional.original_pilot_area_only) is not bool:
-            raise Unsupported("TransitionalRule.original_pilot_area_only must be a bool")
-        before = value.toordinal()
     return Compiled(
         framework=framework,
-        criteria=tuple(_compile_part(_CRITERIA, c) for c in framework.criteria),
-        cap=_compile_part(_CAPS, framework.cap_rule),
-        transitional_before=before,
-        transitional_pilot_area_only=transitional is None or transitional.original_pilot_area_only,
+        criteria=tuple(_column_form(c) for c in framework.criteria),
+        cap=_column_form(framework.cap_rule),
+        transitional=None if transitional is None else _column_form(transitional),
         interpretations=tuple((i.id, _named_when(i.named_when)) for i in framework.interpretations),
         referral_routes=tuple(route.code for route in framework.referral_routes),
     )
@@ -529,13 +256,13 @@ def evaluate_columns(compiled: Compiled, columns: Columns) -> VectorDecisions:
         observed.append(seen)
     regular = passed.all(axis=1)
 
-    covers = np.zeros(n, dtype=bool)
-    if compiled.transitional_before is not None:
-        covers = (columns.dossier_since != NO_DATE) & (columns.dossier_since < compiled.transitional_before)
-    in_area = columns.in_pilot_area if compiled.transitional_pilot_area_only else np.ones(n, dtype=bool)
-    transitional = ~regular & covers & in_area
+    if compiled.transitional is None:
+        covers = applies = np.zeros(n, dtype=bool)
+    else:
+        covers, applies = compiled.transitional.apply(columns)
+    transitional = ~regular & applies
     eligible = regular | transitional
-    basis = np.where(regular, _REGULAR, np.where(transitional, _TRANSITIONAL, 0)).astype(np.int8)
+    basis = np.where(regular, REGULAR, np.where(transitional, TRANSITIONAL, 0)).astype(np.int8)
     not_covered = ~eligible & covers
 
     referred = ~eligible if compiled.referral_routes else np.zeros(n, dtype=bool)

@@ -15,7 +15,8 @@ from audit.bulk_compare import NotInBulk, compare_in_bulk
 from audit.compare import compare_cases, compare_ledger
 from audit.synth import generate_cases
 from decisions.errors import InvalidCase
-from decisions.frameworks import FRAMEWORKS, get_framework
+from decisions.frameworks import FRAMEWORKS
+from decisions.registry import get_framework
 from decisions.inputs import parse_case
 from decisions.vectorised import compile_framework
 from test_vectorised import AlwaysPasses, _with_parameters

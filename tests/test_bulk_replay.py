@@ -21,7 +21,8 @@ from audit.replay import DIVERGED, NOT_REPLAYABLE, REPRODUCED, Installed, replay
 from audit.scan import all_records
 from audit.synth import generate_cases
 from conftest import case_data
-from decisions.frameworks import FRAMEWORKS, get_framework
+from decisions.frameworks import FRAMEWORKS
+from decisions.registry import get_framework
 from decisions.inputs import parse_case
 from decisions.vectorised import compile_framework
 from test_vectorised import AlwaysPasses

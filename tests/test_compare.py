@@ -33,7 +33,7 @@ from audit.compare import (
 from audit.synth import generate_cases
 from conftest import case_data
 from decisions.evaluate import evaluate
-from decisions.frameworks import get_framework
+from decisions.registry import get_framework
 from decisions.inputs import parse_case
 
 PILOT, NEW = get_framework("pilot-2024"), get_framework("2026")

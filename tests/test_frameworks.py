@@ -9,7 +9,8 @@ import pytest
 from decisions.errors import InvalidCase
 from decisions.evaluate import decision_to_data, evaluate
 from decisions.fingerprint import framework_fingerprint
-from decisions.frameworks import FRAMEWORKS, Parameter, framework_for_date, get_framework
+from decisions.frameworks import FRAMEWORKS, Parameter
+from decisions.registry import framework_for_date, get_framework
 
 ALL = ("pilot-2023", "pilot-2024", "2026")
 ROUTES = ("interventieteam_vastgelopen_situaties", "commissie_bijzondere_situaties")

@@ -27,7 +27,8 @@ from audit.objections import (
     get_objection,
     overdue,
 )
-from decisions.frameworks import FRAMEWORK_2026, get_framework
+from decisions.frameworks import FRAMEWORK_2026
+from decisions.registry import get_framework
 from decisions.inputs import parse_case
 
 # The contested decision: 2026, three PGV events (fails only `area`), assessed 16 February 2026.

@@ -16,7 +16,7 @@ from audit.compare import CELLS, compare_ledger  # noqa: E402
 from audit.synth import generate_cases  # noqa: E402
 from benchmarks.openfisca_peer import read_chunks, run_peer, tax_benefit_system  # noqa: E402
 from decisions.evaluate import evaluate  # noqa: E402
-from decisions.frameworks import get_framework  # noqa: E402
+from decisions.registry import get_framework  # noqa: E402
 from decisions.inputs import parse_case  # noqa: E402
 from openfisca_core.simulations import SimulationBuilder  # noqa: E402
 

@@ -35,7 +35,8 @@ from audit.publish import PUBLICATION_TABLE, default_audit_path, publish
 from audit.scan import latest_inputs
 from audit.statistics import ProfileMismatch, evaluated_counts
 from decisions.evaluate import evaluate
-from decisions.frameworks import FRAMEWORKS, PILOT_2023, get_framework
+from decisions.frameworks import FRAMEWORKS, PILOT_2023
+from decisions.registry import get_framework
 from decisions.inputs import parse_case
 
 

@@ -15,7 +15,7 @@ from audit.comparison_tables import protect_comparison
 from audit.ledger import Ledger
 from audit.svg import bar_chart
 from browser import open_page
-from decisions.frameworks import get_framework
+from decisions.registry import get_framework
 
 EXAMPLES_JSONL = Path(__file__).resolve().parents[1] / "examples" / "cases.jsonl"
 

@@ -23,8 +23,9 @@ from audit.decision_text import decision_texts
 from decisions.evaluate import decide, decision_to_data, evaluate
 from decisions.fingerprint import framework_fingerprint
 from decisions.frameworks import (
-    FRAMEWORKS, ROUTE_IVS, CriterionResult, Interpretation, KernArea, Parameter, Route, get_framework,
+    FRAMEWORKS, ROUTE_IVS, CriterionResult, Interpretation, KernArea, Parameter, Route,
 )
+from decisions.registry import get_framework
 from decisions.variants import variant_ids
 from decisions import vectorised
 from decisions.inputs import CaseInputs, parse_case

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 
 import click
 
-from decisions.frameworks import FRAMEWORKS, get_framework
+from decisions.frameworks import FRAMEWORKS
+from decisions.registry import get_framework
 
 from .. import boundary as boundary_cases
 from .. import compare as comparing
