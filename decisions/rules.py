@@ -122,17 +122,37 @@ def per_case_source(obj) -> str:
     Removing whole lines of those members leaves exactly the token stream the
     class had before it carried them: comments and layout never count.
     """
-    source = inspect.getsource(obj)
     if not isinstance(obj, type):
-        return normalised_tokens(source)
-    node = ast.parse(textwrap.dedent(source)).body[0]
-    lines = source.splitlines(keepends=True)
+        return normalised_tokens(inspect.getsource(obj))
+    lines, node = _class_source(obj)
+    first = _first_line(node)
     dropped: set[int] = set()
     for member in node.body:
         if _member_names(member) & DERIVED_FORMS:
-            first = min([member.lineno] + [d.lineno for d in getattr(member, "decorator_list", ())])
-            dropped.update(range(first - 1, member.end_lineno))
+            dropped.update(range(_first_line(member) - first, member.end_lineno - first + 1))
     return normalised_tokens("".join(line for i, line in enumerate(lines) if i not in dropped))
+
+
+def _first_line(node: ast.stmt) -> int:
+    return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())])
+
+
+def _class_source(cls: type) -> tuple[list[str], ast.ClassDef]:
+    """The lines of a class (decorators included, as `inspect.getsource` gives them) and its syntax tree."""
+    if "." not in cls.__qualname__:  # a top-level class: one parse of its module serves every class in it
+        lines, classes = _module_classes(inspect.getmodule(cls))
+        node = classes.get(cls.__name__)
+        if node is not None:
+            return lines[_first_line(node) - 1 : node.end_lineno], node
+    source = inspect.getsource(cls)
+    return source.splitlines(keepends=True), ast.parse(textwrap.dedent(source)).body[0]
+
+
+@functools.cache
+def _module_classes(module) -> tuple[list[str], dict[str, ast.ClassDef]]:
+    source = inspect.getsource(module)
+    tree = ast.parse(source)
+    return source.splitlines(keepends=True), {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
 
 
 @functools.cache
