@@ -15,11 +15,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
+import importlib
+
 import attrs
-import numpy as np
 
 from .amounts import CENT
 from .inputs import CaseInputs
+
+
+class _NumPyOnFirstUse:
+    """NumPy, loaded when a column form first runs.
+
+    Deciding one case (`dh-audit decide`) uses only the per-case forms of the rules;
+    loading NumPy would double its start-up time.
+    """
+
+    def __getattr__(self, name: str):
+        return getattr(importlib.import_module("numpy"), name)
+
+
+np = _NumPyOnFirstUse()
 
 __all__ = [
     "AMOUNT_COLUMNS", "BASES", "CAP_BASES", "NO_AMOUNT", "NO_DATE", "Check", "Columns", "CompiledCap",
@@ -154,7 +169,7 @@ def bool_labels(values: np.ndarray) -> Observed:
     return Observed("label", values.astype(np.int8), ("false", "true"))
 
 
-Check = Callable[[Columns], tuple[np.ndarray, Observed]]
+Check = Callable[[Columns], "tuple[np.ndarray, Observed]"]
 
 
 @attrs.frozen(eq=False)

@@ -53,10 +53,10 @@ from datetime import date
 from decimal import Decimal
 
 import attrs
-import numpy as np
 
 from .amounts import CENT, format_amount
 from .columns import (
+    np,
     AMOUNT_COLUMNS,
     NO_AMOUNT,
     NO_DATE,

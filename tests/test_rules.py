@@ -218,3 +218,22 @@ def test_the_public_api_is_named_and_documented():
     assert decisions.framework_for_date(date(2026, 1, 1)) is decisions.FRAMEWORKS["2026"]
     assert decisions.Installed().get("2026") == (decisions.FRAMEWORK_2026, decisions.framework_fingerprint(
         decisions.FRAMEWORK_2026))
+
+
+
+def test_deciding_one_case_does_not_load_numpy():
+    """`dh-audit decide` must start fast: only the column forms need NumPy."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import case_data
+
+    script = (
+        "import json, sys\n"
+        "from decisions import evaluate, parse_case\n"
+        f"evaluate(parse_case(json.loads({json.dumps(json.dumps(case_data()))})), '2026')\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stderr
