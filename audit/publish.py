@@ -29,7 +29,7 @@ from pathlib import Path
 
 import attrs
 
-from .checkpoints import Checkpoint, latest_checkpoint
+from .checkpoints import Checkpoint, LedgerUnverified, latest_checkpoint
 from .disclosure import (
     DEFAULT_POLICY,
     PUBLIC_STATUS_SUPPRESSED,
@@ -142,6 +142,17 @@ def _has_table(path: Path, name: str) -> bool:
     except sqlite3.DatabaseError:
         return False
     return row is not None
+
+
+def _require_verified(ledger_path: Path) -> None:
+    """Refuse (`LedgerUnverified`) to publish from a ledger that does not verify since its last verified checkpoint."""
+    ledger = Ledger(ledger_path, create=False)
+    try:
+        report = ledger.verify(since_checkpoint=True)
+    finally:
+        ledger.close()
+    if not report.ok:
+        raise LedgerUnverified(f"{ledger_path} does not verify, so nothing is published: {report.summary()}")
 
 
 def _read(ledger_path: Path) -> tuple[LedgerStatistics, Checkpoint | None]:
@@ -314,6 +325,7 @@ def publish(
     """
     ledger_path, out_path = Path(ledger_path), Path(out_path)
     _check_paths(ledger_path, out_path)
+    _require_verified(ledger_path)
     audit_target = Path(audit_path) if audit_path is not None else default_audit_path(ledger_path)
     if audit_target.resolve() == out_path.resolve():
         raise BadInput("audit_report", "must not be the publication itself")
