@@ -121,13 +121,13 @@ def _anchor_start(conn, label: str, anchor: Checkpoint, last: int) -> tuple[_Sta
         canonical = leaf_bytes(row[:14])
     except (TypeError, ValueError) as exc:
         return None, (k, f"stored fields cannot be read back into canonical form ({exc})")
-    if compact.root() != anchor.root:
-        return None, (0, f"the stored Merkle tree nodes do not give the signed root of {label} "
-                         "(history before it was rewritten)")
     try:
         check_inclusion(leaf_hash(canonical), k - 1, k, path, anchor.root)
     except ProofError:
         return None, (k, f"record {k} is not the record signed by {label} (history up to it was rewritten)")
+    if compact.root() != anchor.root:
+        return None, (0, f"the stored Merkle tree nodes do not give the signed root of {label} "
+                         "(history before it was rewritten)")
     digest = hashlib.sha256(bytes.fromhex(row[13]) + canonical).digest()
     if digest.hex() != row[14]:
         return None, (k, "hash does not match the record's stored fields (the record was changed)")
@@ -249,7 +249,9 @@ def _verify_pass(
     events = verify_events(conn, None if anchor is None else anchor[1].events)
     events_problem = None
     if events.problem is not None:
-        events_problem = f"objection event {events.problem[0]}: {events.problem[1]}"
+        seq, text = events.problem
+        events_problem = f"objection {text}" if text.startswith(f"event {seq} is missing") \
+            else f"objection event {seq}: {text}"
     else:
         events_problem = _events_anchor_problem(conn, checkpoints, expected_head, events.count)
 

@@ -32,10 +32,13 @@ def connect(path: str | Path) -> sqlite3.Connection:
 def restore_triggers(conn: sqlite3.Connection) -> None:
     """Put the dropped triggers back as the ledger made them, so `verify`'s schema check sees nothing."""
     from audit.ledger import SCHEMA_STATEMENTS
+    from audit.objection_events import ensure_schema, has_events_table
 
     for statement in SCHEMA_STATEMENTS:
         if statement.upper().startswith("CREATE TRIGGER"):
             conn.execute(statement)
+    if has_events_table(conn):
+        ensure_schema(conn)
 
 
 def rechain(conn: sqlite3.Connection, from_seq: int) -> None:
