@@ -390,3 +390,18 @@ def test_an_objection_against_a_superseded_record_is_refused_with_exit_2(tmp_pat
         f"error: seq: record {first} is superseded by record {second}: an objection lies only against the decision"
         " in force"
     )
+
+
+@pytest.mark.parametrize("seq", [1, 256, 280, 281, 300])
+def test_a_stored_hash_column_changed_alone_is_named_by_full_and_incremental_verify(db, seq):
+    _anchored(db, 280)
+    conn = attacker(db)
+    conn.execute("UPDATE records SET hash = ? WHERE seq = ?", ("ab" * 32, seq))
+    restore_triggers(conn)
+    conn.close()
+    with Ledger(db, create=False) as ledger:
+        full, incremental = ledger.verify(), ledger.verify(since_checkpoint=True)
+    assert (full.ok, full.first_bad_seq) == (False, seq)
+    assert "hash does not match the record's stored fields" in full.problem
+    if seq >= 280:
+        assert (incremental.ok, incremental.first_bad_seq) == (False, seq), incremental.summary()
