@@ -286,7 +286,8 @@ def create_checkpoint(
     try:
         report = verify_ledger(ledger, since_checkpoint=True)
         if not report.ok:
-            raise LedgerUnverified(f"{ledger.path} does not verify, so it is not signed: {report.summary()}")
+            reason = report.summary().removeprefix('FAILED').lstrip(': ')
+            raise LedgerUnverified(f"{ledger.path} does not verify, so it is not signed: {reason}")
         size = merkle_store.tree_size(conn)
         root_hash = merkle_store.compact_range(conn, size).root()
         checkpoint = sign(ledger.ledger_id, size, root_hash, checkpoint_timestamp(clock() if clock else None),

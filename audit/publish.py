@@ -152,7 +152,8 @@ def _require_verified(ledger_path: Path) -> None:
     finally:
         ledger.close()
     if not report.ok:
-        raise LedgerUnverified(f"{ledger_path} does not verify, so nothing is published: {report.summary()}")
+        reason = report.summary().removeprefix('FAILED').lstrip(': ')
+        raise LedgerUnverified(f"{ledger_path} does not verify, so nothing is published: {reason}")
 
 
 def _read(ledger_path: Path) -> tuple[LedgerStatistics, Checkpoint | None]:
