@@ -31,6 +31,13 @@ def rectangles(draw):
     return CountTable.from_interior("tabel", ("rij", "kolom"), counts), corners, width
 
 
+def corner_intervals(table, corners):
+    """The exact feasible interval of each corner: x11 and x22 move by +d, x12 and x21 by -d."""
+    x11, x12, x21, x22 = (table.cells[key] for key in corners)
+    down, up = min(x11, x22), min(x12, x21)
+    return [(x11 - down, x11 + up), (x12 - up, x12 + down), (x21 - up, x21 + down), (x22 - down, x22 + up)]
+
+
 def audit_with_level(table, corners, level, fraction=Fraction(0)):
     policy = DisclosurePolicy(threshold=level, protection_fraction=fraction)
     return audit([table], [CellRef("tabel", key) for key in corners], policy=policy)
@@ -42,6 +49,7 @@ def test_an_interval_exactly_as_wide_as_the_level_is_protected(case):
     table, corners, width = case
     report = audit_with_level(table, corners, level=width)
     assert [(e.width, e.required_width, e.status) for e in report.entries] == [(width, width, AUDIT_PROTECTED)] * 4
+    assert [(e.lower, e.upper) for e in report.entries] == corner_intervals(table, corners)
     assert report.ok
 
 
@@ -68,3 +76,22 @@ def test_the_boundary_holds_when_the_level_comes_from_the_protection_fraction(ca
         assert entry.protected == (width >= required)
     biggest = next(e for e in report.entries if table.cells[e.key] == largest)
     assert biggest.status == (AUDIT_EXPOSED if narrower else AUDIT_PROTECTED)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 3), st.integers(0, 3), st.integers(0, 3), st.integers(0, 3))
+def test_small_and_zero_corners_get_their_exact_interval(x11, x12, x21, x22):
+    """A corner's lower bound is above 0 when its opposite corner is smaller: the audit must not widen it."""
+    counts = {("r0", "k0"): x11, ("r0", "k1"): x12, ("r1", "k0"): x21, ("r1", "k1"): x22, ("r2", "k0"): 20}
+    table = CountTable.from_interior("tabel", ("rij", "kolom"), counts)
+    corners = [("r0", "k0"), ("r0", "k1"), ("r1", "k0"), ("r1", "k1")]
+    report = audit_with_level(table, corners, level=1)
+    assert [(e.lower, e.upper) for e in report.entries] == corner_intervals(table, corners)
+
+
+def test_the_reasons_given_with_the_suppressed_cells_are_in_the_report():
+    table = CountTable.from_interior("tabel", ("rij", "kolom"), {("r0", "k0"): 3, ("r0", "k1"): 4, ("r1", "k0"): 5,
+                                                                 ("r1", "k1"): 6})
+    reasons = {CellRef("tabel", key): f"reden {i}" for i, key in enumerate(table.cells) if "Totaal" not in key}
+    report = audit([table], reasons, policy=DisclosurePolicy(threshold=1))
+    assert {CellRef(e.table, e.key): e.reason for e in report.entries} == reasons
