@@ -95,3 +95,11 @@ def test_the_reasons_given_with_the_suppressed_cells_are_in_the_report():
     reasons = {CellRef("tabel", key): f"reden {i}" for i, key in enumerate(table.cells) if "Totaal" not in key}
     report = audit([table], reasons, policy=DisclosurePolicy(threshold=1))
     assert {CellRef(e.table, e.key): e.reason for e in report.entries} == reasons
+
+
+def test_count_intervals_are_reported_as_whole_numbers():
+    table = CountTable.from_interior("tabel", ("rij", "kolom"), {("r0", "k0"): 3, ("r0", "k1"): 4, ("r1", "k0"): 5,
+                                                                 ("r1", "k1"): 6})
+    corners = [("r0", "k0"), ("r0", "k1"), ("r1", "k0"), ("r1", "k1")]
+    for record in audit_with_level(table, corners, level=1).to_records():
+        assert all(type(record[field]) is int for field in ("true_value", "lower", "upper", "required_width")), record
