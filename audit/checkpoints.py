@@ -11,13 +11,20 @@ no blank line and nothing else::
     <root hash, 32 bytes, standard base64 with padding>
     time <UTC timestamp, YYYY-MM-DDTHH:MM:SSZ>
     key <key id: SHA-256 of the raw 32-byte public key, 64 lowercase hex digits>
+    events <number of objection and referral events> <hash of the last one, 64 lowercase hex digits>
+
+The ``events`` line (format 2) commits to the hash-chained objection and
+referral events (`audit.objection_events`): their count and the chain hash of
+the last one (the genesis hash, 64 zeros, for none). A format-1 checkpoint has
+no ``events`` line and commits to the decision records only.
 
 The signature is plain Ed25519 (RFC 8032) over exactly those bytes, by the
 private key whose id is on the ``key`` line. The root hash is the RFC 6962
 Merkle Tree Hash over the first ``tree size`` records, each leaf being the
 record's canonical bytes (see `audit.merkle_store`).
 
-The exported JSON (``format: dh-audit-checkpoint/1``) carries the fields of the
+The exported JSON (``format: dh-audit-checkpoint/2``; ``/1`` without the
+events fields is still read) carries the fields of the
 message (the root hash in hex there), the raw public key in base64 and the
 signature in base64. A verifier rebuilds the message from the fields, checks
 the public key hashes to the key id, and checks the signature with the key it
@@ -48,7 +55,8 @@ from .signing import key_id, raw_public_key, signature_valid
 if TYPE_CHECKING:
     from .ledger import Ledger
 
-FORMAT = "dh-audit-checkpoint/1"
+FORMAT = "dh-audit-checkpoint/2"
+FORMAT_V1 = "dh-audit-checkpoint/1"
 ORIGIN_PREFIX = "dh-audit/ledger/"
 
 SCHEMA = """
@@ -59,7 +67,10 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     timestamp TEXT NOT NULL,
     key_id TEXT NOT NULL,
     public_key TEXT NOT NULL,
-    signature TEXT NOT NULL
+    signature TEXT NOT NULL,
+    event_count INTEGER CHECK (event_count >= 0),
+    event_hash TEXT,
+    verified TEXT CHECK (verified IN ('full', 'incremental'))
 );
 CREATE TRIGGER IF NOT EXISTS checkpoints_no_update BEFORE UPDATE ON checkpoints
 BEGIN
@@ -76,7 +87,13 @@ BEGIN
 END;
 """
 
-_COLUMNS = ("tree_size", "root_hash", "timestamp", "key_id", "public_key", "signature")
+_COLUMNS = ("tree_size", "root_hash", "timestamp", "key_id", "public_key", "signature", "event_count", "event_hash")
+ADDED_COLUMNS = {
+    "event_count": "INTEGER CHECK (event_count >= 0)",
+    "event_hash": "TEXT",
+    "verified": "TEXT CHECK (verified IN ('full', 'incremental'))",
+}
+"""Columns added to ``checkpoints`` after format 1; `migrate` adds them to an older ledger."""
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 _LEDGER_ID = re.compile(r"[0-9a-f]{32}\Z")
@@ -86,15 +103,21 @@ class CheckpointError(ProofError):
     """A checkpoint's signature or key does not check out."""
 
 
-def checkpoint_message(ledger_id: str, tree_size: int, root_hash: bytes, timestamp: str, signer: str) -> bytes:
-    """The exact bytes a checkpoint signs (see the module docstring)."""
-    return (
+def checkpoint_message(
+    ledger_id: str, tree_size: int, root_hash: bytes, timestamp: str, signer: str,
+    events: tuple[int, str] | None = None,
+) -> bytes:
+    """The exact bytes a checkpoint signs (see the module docstring); ``events`` is (count, last hash)."""
+    text = (
         f"{ORIGIN_PREFIX}{ledger_id}\n"
         f"{tree_size}\n"
         f"{base64.b64encode(root_hash).decode('ascii')}\n"
         f"time {timestamp}\n"
         f"key {signer}\n"
-    ).encode("utf-8")
+    )
+    if events is not None:
+        text += f"events {events[0]} {events[1]}\n"
+    return text.encode("utf-8")
 
 
 @attrs.frozen
@@ -108,6 +131,12 @@ class Checkpoint:
     key_id: str  # SHA-256 of the raw public key, hex
     public_key: str  # raw 32-byte Ed25519 public key, base64
     signature: str  # 64-byte Ed25519 signature, base64
+    event_count: int | None = None  # objection and referral events covered (None: a format-1 checkpoint)
+    event_hash: str | None = None  # chain hash of the last of them, hex
+
+    @property
+    def events(self) -> tuple[int, str] | None:
+        return None if self.event_count is None else (self.event_count, self.event_hash)
 
     @property
     def origin(self) -> str:
@@ -119,10 +148,14 @@ class Checkpoint:
 
     def message(self) -> bytes:
         """The signed bytes."""
-        return checkpoint_message(self.ledger_id, self.tree_size, self.root, self.timestamp, self.key_id)
+        return checkpoint_message(self.ledger_id, self.tree_size, self.root, self.timestamp, self.key_id, self.events)
 
     def to_data(self) -> dict:
-        return {"format": FORMAT, "origin": self.origin, **attrs.asdict(self)}
+        data = attrs.asdict(self)
+        if self.event_count is None:
+            del data["event_count"], data["event_hash"]
+            return {"format": FORMAT_V1, "origin": self.origin, **data}
+        return {"format": FORMAT, "origin": self.origin, **data}
 
     def to_json(self) -> str:
         return json.dumps(self.to_data(), indent=2) + "\n"
@@ -132,9 +165,11 @@ class Checkpoint:
         """Read an exported checkpoint; malformed input is `BadInput` naming the field."""
         if not isinstance(data, dict):
             raise BadInput(field, "must be a JSON object exported by 'dh-audit checkpoint'")
-        if data.get("format") != FORMAT:
-            raise BadInput(f"{field}.format", f"must be {FORMAT!r} (got {data.get('format')!r})")
+        if data.get("format") not in (FORMAT, FORMAT_V1):
+            raise BadInput(f"{field}.format", f"must be {FORMAT!r} or {FORMAT_V1!r} (got {data.get('format')!r})")
         names = [a.name for a in attrs.fields(cls)]
+        if data["format"] == FORMAT_V1:
+            names = [name for name in names if name not in ("event_count", "event_hash")]
         unknown = sorted(set(data) - set(names) - {"format", "origin"})
         if unknown:
             raise BadInput(f"{field}.{unknown[0]}", "unknown field")
@@ -144,13 +179,16 @@ class Checkpoint:
         size = data["tree_size"]
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise BadInput(f"{field}.tree_size", f"must be an integer >= 0 (got {size!r})")
-        for name in ("ledger_id", "root_hash", "timestamp", "key_id", "public_key", "signature"):
-            if not isinstance(data[name], str):
+        count = data.get("event_count", 0)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise BadInput(f"{field}.event_count", f"must be an integer >= 0 (got {count!r})")
+        for name in ("ledger_id", "root_hash", "timestamp", "key_id", "public_key", "signature", "event_hash"):
+            if name in names and not isinstance(data[name], str):
                 raise BadInput(f"{field}.{name}", "must be a string")
         if not _LEDGER_ID.match(data["ledger_id"]):
             raise BadInput(f"{field}.ledger_id", "must be 32 lowercase hex digits")
-        for name in ("root_hash", "key_id"):
-            if not _HEX64.match(data[name]):
+        for name in ("root_hash", "key_id", "event_hash"):
+            if name in names and not _HEX64.match(data[name]):
                 raise BadInput(f"{field}.{name}", "must be 64 lowercase hex digits")
         if not _TIMESTAMP.match(data["timestamp"]):
             raise BadInput(f"{field}.timestamp", "must be a UTC time YYYY-MM-DDTHH:MM:SSZ")
@@ -206,15 +244,17 @@ def check_signature(checkpoint: Checkpoint, trusted: Ed25519PublicKey | None = N
 
 
 def sign(
-    ledger_id: str, tree_size: int, root_hash: bytes, timestamp: str, private_key: Ed25519PrivateKey
+    ledger_id: str, tree_size: int, root_hash: bytes, timestamp: str, private_key: Ed25519PrivateKey,
+    events: tuple[int, str] | None = None,
 ) -> Checkpoint:
-    """Sign a tree head. Pure apart from the signature itself (Ed25519 is deterministic)."""
+    """Sign a tree head (and the events head). Pure apart from the signature itself (Ed25519 is deterministic)."""
     public = raw_public_key(private_key.public_key())
     signer = key_id(public)
-    signature = private_key.sign(checkpoint_message(ledger_id, tree_size, root_hash, timestamp, signer))
+    signature = private_key.sign(checkpoint_message(ledger_id, tree_size, root_hash, timestamp, signer, events))
     return Checkpoint(
         ledger_id, tree_size, root_hash.hex(), timestamp, signer,
         base64.b64encode(public).decode("ascii"), base64.b64encode(signature).decode("ascii"),
+        *(events or (None, None)),
     )
 
 
@@ -224,27 +264,71 @@ def checkpoint_timestamp(moment: datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class LedgerUnverified(RuntimeError):
+    """The ledger does not verify, so it is neither signed nor published."""
+
+
 def create_checkpoint(
     ledger: Ledger, private_key: Ed25519PrivateKey, clock: Callable[[], datetime] | None = None
 ) -> Checkpoint:
-    """Sign the ledger's current tree head and append it to the ledger's checkpoints, atomically."""
+    """Verify the ledger, then sign its tree head and events head and append the checkpoint, atomically.
+
+    The verification is incremental from the last checkpoint made this way, or full
+    when there is none (`audit.verify`); it runs under the same write lock as the
+    signing, so nothing is appended in between. Raises `LedgerUnverified` when it fails:
+    a forged ledger is never signed.
+    """
+    from .objection_events import events_head
+    from .verify import verify_ledger
+
     conn = ledger.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
+        report = verify_ledger(ledger, since_checkpoint=True)
+        if not report.ok:
+            reason = report.summary().removeprefix('FAILED').lstrip(': ')
+            raise LedgerUnverified(f"{ledger.path} does not verify, so it is not signed: {reason}")
         size = merkle_store.tree_size(conn)
         root_hash = merkle_store.compact_range(conn, size).root()
         checkpoint = sign(ledger.ledger_id, size, root_hash, checkpoint_timestamp(clock() if clock else None),
-                          private_key)
+                          private_key, events_head(conn))
         number = conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM checkpoints").fetchone()[0]
         conn.execute(
-            f"INSERT INTO checkpoints (number, {', '.join(_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (number, *(getattr(checkpoint, name) for name in _COLUMNS)),
+            f"INSERT INTO checkpoints (number, {', '.join(_COLUMNS)}, verified) "
+            f"VALUES ({', '.join('?' for _ in range(len(_COLUMNS) + 2))})",
+            (number, *(getattr(checkpoint, name) for name in _COLUMNS), report.mode),
         )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return checkpoint
+
+
+def migrate(conn) -> None:
+    """Add the columns of format-2 checkpoints to an older ledger's ``checkpoints`` table (in a transaction)."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(checkpoints)")}
+    missing = [name for name in ADDED_COLUMNS if name not in present]
+    if not missing:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        present = {row[1] for row in conn.execute("PRAGMA table_info(checkpoints)")}
+        for name in ADDED_COLUMNS:
+            if name not in present:
+                conn.execute(f"ALTER TABLE checkpoints ADD COLUMN {name} {ADDED_COLUMNS[name]}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def verified_anchor(ledger: Ledger) -> tuple[int, Checkpoint] | None:
+    """The newest stored checkpoint that was signed after the ledger verified: (its number, it), or None."""
+    query = (f"SELECT number, {', '.join(_COLUMNS)} FROM checkpoints WHERE verified IS NOT NULL "
+             "ORDER BY number DESC LIMIT 1")
+    row = ledger.conn.execute(query).fetchone()
+    return None if row is None else (row[0], Checkpoint(ledger.ledger_id, *row[1:]))
 
 
 def stored_checkpoints(ledger: Ledger) -> list[Checkpoint]:

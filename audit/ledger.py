@@ -43,6 +43,7 @@ from .canonical import (
 from .canonical_text import decision_text, inputs_text, record_text_bytes
 from .checkpoints import SCHEMA as CHECKPOINTS_SCHEMA
 from .checkpoints import Checkpoint
+from .checkpoints import migrate as checkpoints_migrate
 from .errors import BadInput
 from .merkle import CompactRange, leaf_hash
 from .outputs import check_ledger_path
@@ -85,13 +86,19 @@ class Record:
 
 @attrs.frozen
 class Head:
-    """The chain head: export it and keep it elsewhere to detect a truncated ledger later."""
+    """The chain head: export it and keep it elsewhere to detect a truncated ledger later.
+
+    `events_seq` and `events_hash` are the head of the objection and referral events
+    (`audit.objection_events`); a head exported before they existed has None there.
+    """
 
     ledger_id: str
     seq: int
     hash: str
     recorded_at: str | None
     canonical_version: int = CANONICAL_VERSION
+    events_seq: int | None = None
+    events_hash: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(attrs.asdict(self), indent=2) + "\n"
@@ -123,12 +130,23 @@ class VerifyReport:
     tree_root: str | None = None
     checkpoints: int = 0
     signers: tuple[str, ...] = ()
+    events: int | None = None
+    mode: str = "full"
+    since: str | None = None
 
     def summary(self) -> str:
         if self.ok:
-            text = f"ok: {self.records} records intact, head seq {self.head.seq} hash {self.head.hash[:16]}…"
+            if self.mode == "incremental":
+                text = f"ok (incremental from {self.since}): {self.records} records intact"
+            else:
+                text = f"ok: {self.records} records intact"
+            text += f", head seq {self.head.seq} hash {self.head.hash[:16]}…"
             if self.tree_root is not None:
                 text += f", Merkle root {self.tree_root[:16]}…"
+            if self.events is None:
+                text += "; no objection or referral events"
+            else:
+                text += f"; {self.events} objection and referral event{'s' if self.events != 1 else ''} intact"
             if self.checkpoints:
                 keys = ", ".join(f"{signer[:16]}…" for signer in self.signers)
                 text += f"; {self.checkpoints} signed checkpoint{'s' if self.checkpoints != 1 else ''} match, " \
@@ -350,6 +368,7 @@ class Ledger:
             raise BadInput("db", f"{self.path} is not a dh-audit ledger")
         elif not self._has_tree():
             self._ensure_schema()  # a ledger made before the Merkle tree existed: build it once
+        checkpoints_migrate(conn)  # a ledger made before checkpoints signed the events too
 
     def _has_tree(self) -> bool:
         if not self.db["merkle_nodes"].exists():
@@ -523,30 +542,34 @@ class Ledger:
         return self.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
 
     def head(self) -> Head:
+        from .objection_events import events_head
+
         row = self.conn.execute("SELECT seq, hash, recorded_at FROM records ORDER BY seq DESC LIMIT 1").fetchone()
         seq, hash_, at = row if row else (0, GENESIS_HASH, None)
-        return Head(self.ledger_id, seq, hash_, at)
+        events_seq, events_hash = events_head(self.conn)
+        return Head(self.ledger_id, seq, hash_, at, events_seq=events_seq, events_hash=events_hash)
 
     # --- verifying ------------------------------------------------------------------------
 
-    def verify(self, expected_head: Head | None = None, checkpoints: Iterable[Checkpoint] = ()) -> VerifyReport:
+    def verify(
+        self, expected_head: Head | None = None, checkpoints: Iterable[Checkpoint] = (), *,
+        since_checkpoint: bool = False,
+    ) -> VerifyReport:
         """Recompute every hash and the Merkle tree from the stored fields; report the first problem.
 
         Every stored checkpoint, and every given (exported) one, must be validly
-        signed and have the root of the records at its size. The objection and
-        referral events (`audit.objection_events`) are verified the same way; a bad
-        event is named in `problem` ("objection event N: ...").
+        signed and have the root of the records (and the head of the events) at its
+        size. The objection and referral events (`audit.objection_events`) are
+        verified the same way; a bad event is named in `problem` ("objection event N:
+        ..."). The schema (triggers, indexes, unique columns) must be intact.
+
+        With `since_checkpoint`, only the records and events after the newest
+        checkpoint that was signed after a verification are checked, with their link
+        to it (see `audit.verify`); without such a checkpoint the whole ledger is.
         """
-        from .objection_events import verify_objections
         from .verify import verify_ledger
 
-        report = verify_ledger(self, expected_head, tuple(checkpoints))
-        if report.ok:
-            event_problem = verify_objections(self.conn)
-            if event_problem is not None:
-                seq, problem = event_problem
-                return attrs.evolve(report, ok=False, problem=f"objection event {seq}: {problem}")
-        return report
+        return verify_ledger(self, expected_head, tuple(checkpoints), since_checkpoint=since_checkpoint)
 
 
 def _check_entry(conn: sqlite3.Connection, entry: Entry | PreparedEntry, seq: int, pending: list) -> None:

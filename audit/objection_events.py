@@ -232,32 +232,100 @@ def verify_objections(conn: sqlite3.Connection) -> tuple[int, str] | None:
     payload that is not canonical or holds a float, an event whose subject is not
     an earlier opening event of the same decision, and an event whose link to a
     decision record (seq, case, stored hash) no longer matches the records table.
+    A deleted tail is found only against a saved head or checkpoint (`verify_events`).
+    """
+    return verify_events(conn).problem
+
+
+@attrs.frozen
+class EventsCheck:
+    """What `verify_events` found: the events checked, the chain head, and the first problem (seq, text)."""
+
+    count: int
+    head_hash: str
+    checked: int
+    problem: tuple[int, str] | None = None
+
+
+def verify_events(conn: sqlite3.Connection, start: tuple[int, str] | None = None) -> EventsCheck:
+    """`verify_objections`, optionally from a signed events head ``start`` = (count, hash of event count).
+
+    From a start, event ``count`` must re-hash (from its stored fields and its stored
+    prev_hash) to the signed hash, and only the events after it are checked; the
+    events before it are trusted (their opening events are still read, for the links).
     """
     if not has_events_table(conn):
-        return None
+        if start is not None and start[0] > 0:
+            return EventsCheck(0, GENESIS_HASH, 0, (1, f"event 1 is missing: a signed head covers {start[0]} events"
+                                                       " (the events table was removed)"))
+        return EventsCheck(0, GENESIS_HASH, 0)
     expected_seq, prev_hash = 1, GENESIS_HASH
     openings: dict[int, tuple[str, int, str]] = {}
-    for row in conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM objection_events ORDER BY seq"):
+    if start is not None and start[0] > 0:
+        first, signed = start
+        row = conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM objection_events WHERE seq = ?",
+                           (first,)).fetchone()
+        if row is None:
+            last = events_head(conn)[0]
+            return EventsCheck(last, GENESIS_HASH, 0,
+                               (last + 1, f"event {last + 1} is missing: a signed head covers {first} events (truncated)"))
+        fields = dict(zip(EVENT_COLUMNS, row))
+        try:
+            recomputed = chain_hash(fields["prev_hash"], event_bytes(fields))
+        except (TypeError, ValueError) as exc:
+            return EventsCheck(first, GENESIS_HASH, 0, (first, f"stored fields cannot be read back ({exc})"))
+        if recomputed != signed or fields["hash"] != signed:
+            return EventsCheck(first, GENESIS_HASH, 0,
+                               (first, "differs from the event a signed head covers (events were rewritten)"))
+        openings = {
+            seq: (event_type, decision_seq, case_id)
+            for seq, event_type, decision_seq, case_id in conn.execute(
+                "SELECT seq, event_type, decision_seq, case_id FROM objection_events "
+                "WHERE event_type IN ('filed', 'referral_filed') AND seq <= ?", (first,))
+        }
+        expected_seq, prev_hash = first + 1, signed
+    checked = 0
+    for row in conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM objection_events WHERE seq >= ? ORDER BY seq",
+                            (expected_seq,)):
         fields = dict(zip(EVENT_COLUMNS, row))
         seq = fields["seq"]
-        if seq != expected_seq:
-            return expected_seq, f"event {expected_seq} is missing (the next stored event is {seq})"
-        if fields["prev_hash"] != prev_hash:
-            return seq, "prev_hash does not match the hash of the event before it"
-        if fields["canonical_version"] != CANONICAL_VERSION:
-            return seq, f"unknown canonical-form version {fields['canonical_version']!r}"
-        try:
-            recomputed = chain_hash(prev_hash, event_bytes(fields))
-        except (TypeError, ValueError) as exc:
-            return seq, f"stored fields cannot be read back into canonical form ({exc})"
-        if recomputed != fields["hash"]:
-            return seq, "hash does not match the event's stored fields (the event was changed)"
-        problem = _link_problem(conn, fields, openings)
-        if problem is not None:
-            return seq, problem
+        bad = _event_problem(conn, fields, expected_seq, prev_hash, openings)
+        if bad is not None:
+            return EventsCheck(expected_seq - 1, prev_hash, checked, bad)
         prev_hash = fields["hash"]
         expected_seq += 1
+        checked += 1
+    return EventsCheck(expected_seq - 1, prev_hash, checked)
+
+
+def _event_problem(conn, fields: dict, expected_seq: int, prev_hash: str, openings: dict) -> tuple[int, str] | None:
+    seq = fields["seq"]
+    if seq != expected_seq:
+        return expected_seq, f"event {expected_seq} is missing (the next stored event is {seq})"
+    if fields["prev_hash"] != prev_hash:
+        return seq, f"prev_hash does not match the hash of event {seq - 1} before it"
+    if fields["canonical_version"] != CANONICAL_VERSION:
+        return seq, f"unknown canonical-form version {fields['canonical_version']!r}"
+    try:
+        recomputed = chain_hash(prev_hash, event_bytes(fields))
+    except (TypeError, ValueError) as exc:
+        return seq, f"stored fields cannot be read back into canonical form ({exc})"
+    if recomputed != fields["hash"]:
+        return seq, "hash does not match the event's stored fields (the event was changed)"
+    problem = _link_problem(conn, fields, openings)
+    if problem is not None:
+        return seq, problem
     return None
+
+
+def event_hash_at(conn: sqlite3.Connection, seq: int) -> str | None:
+    """The stored hash of event ``seq`` (the genesis hash for 0), or None when there is no such event."""
+    if seq == 0:
+        return GENESIS_HASH
+    if not has_events_table(conn):
+        return None
+    row = conn.execute("SELECT hash FROM objection_events WHERE seq = ?", (seq,)).fetchone()
+    return None if row is None else row[0]
 
 
 def _link_problem(conn: sqlite3.Connection, fields: dict, openings: dict) -> str | None:

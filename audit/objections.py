@@ -228,6 +228,15 @@ def _contested_record(cw: Casework, seq: int) -> Record:
             "seq", f"record {seq} is an {record.kind}, the discretionary outcome of a hardship referral;"
             f" objections are recorded against {' or '.join(CONTESTABLE_KINDS)} records"
         )
+    superseded_by = cw.ledger.conn.execute(
+        "SELECT seq FROM records WHERE case_id = ? AND seq > ? ORDER BY supersedes IS NOT ?, seq LIMIT 1",
+        (record.case_id, seq, seq),
+    ).fetchone()
+    if superseded_by is not None:
+        raise BadInput(
+            "seq", f"record {seq} is superseded by record {superseded_by[0]}: an objection lies only against the"
+            " decision in force"
+        )
     return record
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import attrs
 
-from .checkpoints import Checkpoint, latest_checkpoint
+from .checkpoints import Checkpoint, LedgerUnverified, latest_checkpoint
 from .disclosure import (
     DEFAULT_POLICY,
     PUBLIC_STATUS_SUPPRESSED,
@@ -113,6 +113,18 @@ def suppression_rules(policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
 
 
 # --- reading ------------------------------------------------------------------------------------
+
+
+def _require_verified(ledger_path: Path) -> None:
+    """Refuse (`LedgerUnverified`) to publish from a ledger that does not verify since its last verified checkpoint."""
+    ledger = Ledger(ledger_path, create=False)
+    try:
+        report = ledger.verify(since_checkpoint=True)
+    finally:
+        ledger.close()
+    if not report.ok:
+        reason = report.summary().removeprefix('FAILED').lstrip(': ')
+        raise LedgerUnverified(f"{ledger_path} does not verify, so nothing is published: {reason}")
 
 
 def _read(ledger_path: Path) -> tuple[LedgerStatistics, Checkpoint | None]:
@@ -278,6 +290,7 @@ def publish(
     audit_target = Path(audit_path) if audit_path is not None else default_audit_path(ledger_path)
     audit_out = output(audit_target, "--audit-report", DISCLOSURE_AUDIT, force=force, inputs=given)
     distinct(out, audit_out)
+    _require_verified(ledger_path)
     stats, checkpoint = _read(ledger_path)
     tables = publication_tables(stats)
     result = protect(tables.tables, tables.relations, policy=policy)

@@ -26,6 +26,7 @@ METADATA_FILE = "datasette_metadata.json"
 DATABASE_KEY = "statistiek"
 DASHBOARDS_PLUGIN = "datasette-dashboards"
 DASHBOARD_SLUG = "overzicht"
+LIMITS_PLUGIN = "dh_audit_limits"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 LEDGER_TABLES = ("records", "objection_events", "merkle_nodes", "checkpoints")
@@ -91,11 +92,22 @@ def dashboards_available() -> bool:
     return importlib.util.find_spec("datasette_dashboards") is not None
 
 
+def register_limits() -> None:
+    """Load `audit.datasette_limits` even where the package's ``datasette`` entry point is not installed."""
+    from datasette.plugins import pm
+
+    from . import datasette_limits
+
+    if not pm.is_registered(datasette_limits):
+        pm.register(datasette_limits, name=LIMITS_PLUGIN)
+
+
 def datasette_app(stats_path: str | Path):
-    """A Datasette instance serving only this statistics database, immutable, with the metadata."""
+    """A Datasette instance serving only this statistics database, immutable, with the metadata and the limits."""
     from datasette.app import Datasette
 
     path = check_publication(stats_path)
+    register_limits()
     return Datasette(
         immutables=[str(path)],
         metadata=metadata_for(path),
@@ -109,6 +121,9 @@ def serve(stats_path: str | Path, port: int = DEFAULT_PORT, host: str = DEFAULT_
 
     if not dashboards_available():
         raise RuntimeError("the datasette-dashboards plugin is not installed (pip install datasette-dashboards==0.8.0)")
+    from .datasette_limits import limit_heap
+
+    limit_heap()
     ds = datasette_app(stats_path)
     asyncio.run(ds.invoke_startup())
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)

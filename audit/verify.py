@@ -12,9 +12,27 @@ ledger or given): its Ed25519 signature, and its root against the root of the
 records at its size. A ledger rewritten with a recomputed chain and tree still
 fails against a checkpoint signed before the rewrite.
 
+The objection and referral events are verified in the same snapshot
+(`audit.objection_events.verify_events`), and every format-2 checkpoint and an
+exported head also pin the events head (count and last hash), so a deleted or
+rewritten event tail is caught against them. The schema the guarantees rest on
+(triggers, indexes, UNIQUE columns) is compared with the ledger's own
+(`audit.schema_check`).
+
+Incremental verification (``since_checkpoint``) starts from the newest stored
+checkpoint that `create_checkpoint` signed after a verification passed (the
+*anchor*, of size k). It checks the anchor's signature, that the stored tree
+nodes give its signed root at size k, that record k re-hashes to a leaf included
+in that signed root (so its prev_hash, and with it any re-chained history before
+it, is pinned by the signature), and then everything after record k exactly as
+the full pass does: chain, typed columns, tree nodes, later checkpoints, and the
+events after the anchor's events head. It trusts that records 1 to k-1 are still
+those the anchor's verification saw: an edit below k that leaves record k's chain
+intact is found only by the full pass. See docs/transparency.md.
+
 Problems are reported in this order: the first bad record (chain, typed
 columns, exported head, truncation below a checkpoint), then the tree nodes,
-then the checkpoints.
+then the checkpoints, then the events, then the schema.
 """
 
 from __future__ import annotations
@@ -27,9 +45,11 @@ from typing import TYPE_CHECKING
 from .canonical import CANONICAL_VERSION, GENESIS_HASH
 from .canonical_text import record_bytes_from_stored
 from .errors import BadInput
-from .checkpoints import Checkpoint, CheckpointError, check_signature, stored_checkpoints
-from .merkle import EMPTY_ROOT, node_hash
-from .merkle_store import STORED_LEVEL
+from .checkpoints import Checkpoint, CheckpointError, check_signature, stored_checkpoints, verified_anchor
+from .merkle import EMPTY_ROOT, CompactRange, ProofError, check_inclusion, inclusion_proof, leaf_hash, node_hash
+from .merkle_store import LEAF_COLUMNS, STORED_LEVEL, TreeError, leaf_bytes, node_reader
+from .objection_events import event_hash_at, verify_events
+from .schema_check import schema_problems
 
 if TYPE_CHECKING:
     from .ledger import Head, Ledger, VerifyReport
@@ -45,59 +65,131 @@ _HASHED = (
 
 
 def verify_ledger(
-    ledger: Ledger, expected_head: Head | None = None, given: tuple[Checkpoint, ...] = ()
+    ledger: Ledger, expected_head: Head | None = None, given: tuple[Checkpoint, ...] = (), *,
+    since_checkpoint: bool = False,
 ) -> VerifyReport:
-    """Verify in one read transaction, so records, tree nodes and checkpoints are one snapshot.
+    """Verify in one read transaction, so records, tree nodes, checkpoints and events are one snapshot.
 
     The typed-column check is one SQL scan; it runs on a second connection in a
     thread (SQLite releases the GIL) while this thread hashes, bounded to the
-    records of the snapshot.
+    records of the snapshot. Inside a transaction the caller opened (`create_checkpoint`
+    holds the write lock), that transaction is the snapshot.
     """
     from .ledger import _TYPED_CHECKS
 
     conn = ledger.conn
     if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":
         raise BadInput("db", f"{ledger.path} is not UTF-8 encoded, as every dh-audit ledger is")
-    conn.execute("BEGIN")
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
     try:
         last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
+        anchor = verified_anchor(ledger) if since_checkpoint else None
+        first = anchor[1].tree_size + 1 if anchor is not None else 1
         with ThreadPoolExecutor(max_workers=1) as pool:
-            typed = pool.submit(_typed_column_mismatch_in, ledger.path, _TYPED_CHECKS, last)
-            return _verify_pass(ledger, expected_head, given, typed)
+            typed = pool.submit(_typed_column_mismatch_in, ledger.path, _TYPED_CHECKS, last, first)
+            return _verify_pass(ledger, expected_head, given, typed, anchor)
     finally:
-        conn.execute("COMMIT")
+        if own:
+            conn.execute("COMMIT")
+
+
+class _Start:
+    """Where the pass starts: after record ``size`` with this chain hash and tree frontier."""
+
+    def __init__(self, size: int = 0, prev_raw: bytes = bytes.fromhex(GENESIS_HASH),
+                 frontier: list[bytes] | None = None, recorded_at: str | None = None):
+        self.size, self.prev_raw, self.frontier, self.recorded_at = size, prev_raw, frontier or [], recorded_at
+
+
+def _anchor_start(conn, label: str, anchor: Checkpoint, last: int) -> tuple[_Start | None, tuple[int, str] | None]:
+    """The start after the anchor's record k, or the first problem (seq, text) linking record k to it."""
+    k = anchor.tree_size
+    if k > last:
+        return None, (last + 1, f"record {last + 1} is missing: {label} covers {k} records (truncated)")
+    if k == 0:
+        return _Start(), None
+    node = node_reader(conn)
+    try:
+        compact = CompactRange.from_nodes(k, node)
+        path = inclusion_proof(k - 1, k, node)
+    except TreeError as exc:
+        return None, (0, f"{exc} (needed to link to {label})")
+    row = conn.execute(f"SELECT {LEAF_COLUMNS}, hash, recorded_at FROM records WHERE seq = ?", (k,)).fetchone()
+    try:
+        canonical = leaf_bytes(row[:14])
+    except (TypeError, ValueError) as exc:
+        return None, (k, f"stored fields cannot be read back into canonical form ({exc})")
+    try:
+        check_inclusion(leaf_hash(canonical), k - 1, k, path, anchor.root)
+    except ProofError:
+        return None, (k, f"record {k} is not the record signed by {label} (history up to it was rewritten)")
+    if compact.root() != anchor.root:
+        return None, (0, f"the stored Merkle tree nodes do not give the signed root of {label} "
+                         "(history before it was rewritten)")
+    digest = hashlib.sha256(bytes.fromhex(row[13]) + canonical).digest()
+    if digest.hex() != row[14]:
+        return None, (k, "hash does not match the record's stored fields (the record was changed)")
+    return _Start(k, digest, [n.hash for n in compact.frontier], row[15]), None
 
 
 def _verify_pass(
-    ledger: Ledger, expected_head: Head | None, given: tuple[Checkpoint, ...], typed: Future
+    ledger: Ledger, expected_head: Head | None, given: tuple[Checkpoint, ...], typed: Future,
+    anchor: tuple[int, Checkpoint] | None = None,
 ) -> VerifyReport:
     from .ledger import Head, VerifyReport
 
     conn = ledger.conn
     ledger_id = ledger.ledger_id
-    expected_seq, prev_hash, last_at = 1, GENESIS_HASH, None
     first_bad: tuple[int, str] | None = None
     sha256 = hashlib.sha256
 
-    stored_nodes = conn.execute("SELECT level, idx, hash FROM merkle_nodes")
-    nodes = {(level, idx): bytes(node) for level, idx, node in stored_nodes}
     checkpoints = _labelled_checkpoints(ledger, given)
     checkpoint_problem = _signature_problem(checkpoints, ledger_id)
-    due = _due_by_size(checkpoints) if checkpoint_problem is None else {}
-    if 0 in due:
-        checkpoint_problem = _root_problem(due.pop(0), EMPTY_ROOT)
-    tree_problem: str | None = None
-    frontier: list[bytes] = []  # the compact range: one perfect subtree per set bit of the count, largest first
+    start, since = _Start(), None
+    if anchor is not None and checkpoint_problem is None:
+        number, anchored = anchor
+        since = f"stored checkpoint {number} of {anchored.tree_size} records"
+        last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
+        found, first_bad = _anchor_start(conn, since, anchored, last)
+        if first_bad is not None:
+            typed.cancel()
+            head = Head(ledger_id, last, "", None)
+            seq = first_bad[0] or None
+            return VerifyReport(False, last, head, seq, first_bad[1], mode="incremental", since=since)
+        start = found
+    elif anchor is not None:
+        anchor = None  # a stored checkpoint is badly signed: report it, as the full pass does
+    k = start.size
+    expected_seq, prev_raw = k + 1, start.prev_raw
+    prev_hash, last_at = prev_raw.hex(), start.recorded_at
 
-    prev_raw = bytes.fromhex(GENESIS_HASH)
-    for row in conn.execute(f"SELECT {_HASHED} FROM records ORDER BY seq"):
+    stored_nodes = conn.execute("SELECT level, idx, hash FROM merkle_nodes WHERE ((idx + 1) << level) > ?", (k,))
+    nodes = {(level, idx): bytes(node) for level, idx, node in stored_nodes}
+    due = _due_by_size(checkpoints) if checkpoint_problem is None else {}
+    for size in [size for size in due if size <= k and size > 0]:
+        labelled = due.pop(size)
+        if size == k:
+            checkpoint_problem = checkpoint_problem or _root_problem(labelled, anchor[1].root)
+        else:  # older than the anchor: checked by the anchor's verification; a given one against the stored tree
+            outside = [(label, c) for label, c in labelled if not label.startswith("stored")]
+            if outside:
+                checkpoint_problem = checkpoint_problem or _root_problem(outside, _stored_root(conn, size))
+    if 0 in due:
+        checkpoint_problem = checkpoint_problem or _root_problem(due.pop(0), EMPTY_ROOT)
+    tree_problem: str | None = None
+    frontier: list[bytes] = list(start.frontier)  # the compact range: one perfect subtree per set bit, largest first
+
+    for row in conn.execute(f"SELECT {_HASHED} FROM records WHERE seq > ? ORDER BY seq", (k,)):
         (seq, record_id, case_id, kind, supersedes, recorded_at, framework, fingerprint, engine, version, inputs,
          decision, actor, stored_prev, stored_hash, texts) = row
         if seq != expected_seq:
             first_bad = (expected_seq, f"record {expected_seq} is missing (the next stored record is {seq})")
             break
         if stored_prev != prev_hash:
-            first_bad = (seq, "prev_hash does not match the hash of the record before it")
+            first_bad = (seq, f"prev_hash does not match the hash of record {seq - 1} before it "
+                              f"(record {seq - 1} was changed, or this link)")
             break
         if version != CANONICAL_VERSION:
             first_bad = (seq, f"unknown canonical-form version {version!r}")
@@ -150,15 +242,52 @@ def _verify_pass(
     if first_bad is None and tree_problem is None and nodes:
         level, idx = min(nodes, key=lambda key: (key[1] << key[0], key[0]))
         tree_problem = _node_problem(level, idx, f"is stored, but the ledger ends at record {count}")
+    schema = schema_problems(conn)
+    schema_problem = f"the ledger's schema was changed: {'; '.join(schema)}" if schema else None
 
-    head = Head(ledger_id, count, prev_hash, last_at)
+    mode = "full" if anchor is None else "incremental"
+    events = verify_events(conn, None if anchor is None else anchor[1].events)
+    events_problem = None
+    if events.problem is not None:
+        seq, text = events.problem
+        events_problem = f"objection {text}" if text.startswith(f"event {seq} is missing") \
+            else f"objection event {seq}: {text}"
+    else:
+        events_problem = _events_anchor_problem(conn, checkpoints, expected_head, events.count)
+
+    head = Head(ledger_id, count, prev_hash, last_at, events_seq=events.count, events_hash=events.head_hash)
     if first_bad is not None:
-        return VerifyReport(False, count, head, first_bad[0], first_bad[1])
-    if tree_problem or checkpoint_problem:
-        return VerifyReport(False, count, head, None, tree_problem or checkpoint_problem)
+        return VerifyReport(False, count, head, first_bad[0], first_bad[1], mode=mode, since=since)
+    problem = tree_problem or checkpoint_problem or events_problem or schema_problem
+    if problem:
+        return VerifyReport(False, count, head, None, problem, mode=mode, since=since)
     signers = tuple(sorted({checkpoint.key_id for _, checkpoint in checkpoints}))
+    from .objection_events import has_events_table
+
     return VerifyReport(True, count, head, tree_root=_fold(frontier).hex(), checkpoints=len(checkpoints),
-                        signers=signers)
+                        signers=signers, events=events.count if has_events_table(conn) else None, mode=mode,
+                        since=since)
+
+
+def _stored_root(conn, size: int) -> bytes:
+    try:
+        return CompactRange.from_nodes(size, node_reader(conn)).root()
+    except TreeError:
+        return b""
+
+
+def _events_anchor_problem(conn, checkpoints: list[tuple[str, Checkpoint]], expected_head: Head | None,
+                           count: int) -> str | None:
+    """The first signed or exported events head that the (verified) events no longer extend."""
+    heads = [(label, c.events) for label, c in checkpoints if c.events is not None]
+    if expected_head is not None and expected_head.events_seq is not None:
+        heads.append(("the exported head", (expected_head.events_seq, expected_head.events_hash)))
+    for label, (seq, signed) in heads:
+        if seq > count:
+            return f"objection event {count + 1} is missing: {label} covers {seq} events (truncated)"
+        if event_hash_at(conn, seq) != signed:
+            return f"objection event {seq}: differs from {label} (events were rewritten)"
+    return None
 
 
 def _fold(frontier: list[bytes]) -> bytes:
@@ -218,20 +347,20 @@ def _root_problem(labelled: list[tuple[str, Checkpoint]], root: bytes) -> str | 
     return None
 
 
-def _typed_column_mismatch_in(path, checks: dict[str, str], last: int) -> tuple[int, str] | None:
+def _typed_column_mismatch_in(path, checks: dict[str, str], last: int, first: int = 1) -> tuple[int, str] | None:
     conn = sqlite3.connect(path, timeout=60)
     try:
-        return _typed_column_mismatch(conn, checks, last)
+        return _typed_column_mismatch(conn, checks, last, first)
     finally:
         conn.close()
 
 
-def _typed_column_mismatch(conn, checks: dict[str, str], last: int) -> tuple[int, str] | None:
-    """The first record up to seq ``last`` whose typed columns disagree with its hashed JSON."""
+def _typed_column_mismatch(conn, checks: dict[str, str], last: int, first: int = 1) -> tuple[int, str] | None:
+    """The first record from seq ``first`` up to ``last`` whose typed columns disagree with its hashed JSON."""
     conditions = " OR ".join(f"{column} IS NOT {expression}" for column, expression in checks.items())
     conditions += " OR case_id IS NOT json_extract(inputs, '$.case_id')"
     row = conn.execute(
-        f"SELECT seq FROM records WHERE seq <= ? AND ({conditions}) ORDER BY seq LIMIT 1", (last,)
+        f"SELECT seq FROM records WHERE seq BETWEEN ? AND ? AND ({conditions}) ORDER BY seq LIMIT 1", (first, last)
     ).fetchone()
     if row is None:
         return None

@@ -181,6 +181,27 @@ class Bench:
             operations.append(self.measure("publish", self._publish_command()))
         return Result(SPEC_BY_KEY["publish"], tuple(operations))
 
+    def incremental(self) -> Result:
+        """Incremental verification from a verified checkpoint at the head, against a full `verify`."""
+        self.ensure_ledger()
+        key = self.dir / "signing.key"
+        if not key.exists():
+            made = run("keygen", [*self.cli, "keygen", "--out", str(key)], log=self.logs / "keygen.log")
+            if not made.ok:
+                raise SystemExit(f"could not make a signing key: {made.stderr_tail}")
+        signed = self.measure("prepare checkpoint", [*self.cli, "checkpoint", "--db", str(self.ledger), "--key",
+                                                     str(key), "--out", str(self.dir / "checkpoint.json")])
+        if not signed.ok:
+            raise SystemExit(f"could not sign a checkpoint: {signed.stderr_tail}")
+        self.prepared.append(f"signed a checkpoint at the head in {signed.seconds:.1f} s (verification included; "
+                             "not a measured row)")
+        operations, baselines = [], []
+        for _ in range(self.repeat):
+            baselines.append(self.measure("full verify", [*self.cli, "verify", "--db", str(self.ledger)]))
+            operations.append(self.measure("verify --since-checkpoint", [*self.cli, "verify", "--db",
+                                                                         str(self.ledger), "--since-checkpoint"]))
+        return Result(SPEC_BY_KEY["incremental"], tuple(operations), tuple(baselines))
+
     def serve(self) -> Result:
         self.ensure_stats()
         self.say(f"serve: {CLIENTS} clients for {self.load_seconds:g} s")

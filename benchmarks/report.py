@@ -68,6 +68,9 @@ baseline time.
   between requests (closed loop), for the load duration. Latency runs from sending a request to having read the
   whole answer; an error is a failed connection or a status other than 200. The server's peak RSS is in the RSS
   column; the time column is the load duration.
+- **verify --since-checkpoint**: `dh-audit verify --db ledger.db --since-checkpoint`, after `dh-audit checkpoint`
+  signed the head (not timed): the anchor's signature, record N linked to its signed root through the stored tree,
+  the schema, and nothing after it to re-hash. **Baseline**: the full `dh-audit verify` on the same ledger.
 - **peak RSS**: the largest peak RSS of any measured operation (baselines and preparation excluded).
 
 The machine has {cores} cores: the Datasette clients share them with the server, and other work on the machine

@@ -5,12 +5,6 @@ Screenshots go to tests/artifacts/ (datasette-index.png, datasette-table.png, da
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -18,53 +12,31 @@ import pytest
 
 from publication_ledger import build
 from served_browser import open_url
+from served_datasette import listening_addresses, running_server
 from audit.publish import publish
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHARTS = "document.querySelectorAll('.dashboard-card-chart canvas, .dashboard-card-chart svg').length"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def running(tmp_path_factory):
     ledger = build(tmp_path_factory.mktemp("ledger") / "ledger.db", 6000, seed=13)
     out = tmp_path_factory.mktemp("site") / "statistiek.db"
     publish(ledger, out, generated="2026-11")
-    port = free_port()
-    command = [sys.executable, "-m", "audit", "serve", str(out), "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"dh-audit serve did not start: {process.stdout.read()}") from None
-                time.sleep(0.2)
-        yield base, out
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=20)
-        process.stdout.close()
+    with running_server(out) as server:
+        yield server, out
 
 
-def test_serve_listens_on_loopback_only(server):
-    base, _ = server
-    assert base.startswith("http://127.0.0.1:")
+@pytest.fixture(scope="module")
+def server(running):
+    served, out = running
+    return served.base, out
+
+
+def test_serve_listens_on_loopback_only(running):
+    served, _ = running
+    assert listening_addresses(served.process.pid) == {("127.0.0.1", served.port)}
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,7 @@ def test_keygen_checkpoint_inclusion_proof_and_verify(tmp_path):
     signed = run("checkpoint", "--db", db, "--key", key, "--out", tmp_path / "cp.json")
     assert signed.exit_code == 0
     checkpoint = json.loads((tmp_path / "cp.json").read_text())
-    assert checkpoint["tree_size"] == 5 and checkpoint["format"] == "dh-audit-checkpoint/1"
+    assert checkpoint["tree_size"] == 5 and checkpoint["format"] == "dh-audit-checkpoint/2"
     private = load_private_key(key).private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("ledger.db*"))
     assert private not in stored and base64.b64encode(private) not in stored  # the private key stays out

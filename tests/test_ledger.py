@@ -18,7 +18,7 @@ import pytest
 from conftest import case_data
 from audit.canonical import canonical_json, chain_hash, record_bytes
 from audit.errors import BadInput
-from audit.ledger import Head, Ledger
+from audit.ledger import SCHEMA_STATEMENTS, Head, Ledger
 from decisions.errors import InvalidCase
 from decisions.evaluate import decision_to_data, evaluate
 from decisions.inputs import parse_case
@@ -52,6 +52,12 @@ def fill(ledger: Ledger, n: int = 6) -> list[int]:
 def raw(ledger: Ledger) -> sqlite3.Connection:
     """A plain sqlite3 connection, as an attacker with file access would use."""
     return sqlite3.connect(ledger.path, isolation_level=None)
+
+
+def restore_triggers(conn: sqlite3.Connection) -> None:
+    for statement in SCHEMA_STATEMENTS:
+        if statement.startswith("CREATE TRIGGER"):
+            conn.execute(statement)
 
 
 def drop_triggers(conn: sqlite3.Connection) -> None:
@@ -192,6 +198,7 @@ def test_truncated_tail_is_detected_against_an_exported_head(ledger, tmp_path):
     conn = raw(ledger)
     drop_triggers(conn)
     conn.execute("DELETE FROM records WHERE seq >= 5")
+    restore_triggers(conn)
     assert ledger.verify().ok  # without the head, a clean truncation looks like a shorter ledger
     report = ledger.verify(Head.from_json(exported))
     assert (report.ok, report.first_bad_seq) == (False, 5)

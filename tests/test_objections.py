@@ -346,11 +346,13 @@ def test_other_bad_objections_are_refused_and_write_nothing(cw, tmp_path):
                             corrected_facts=corrected(pgv_5mms_events=4)).outcome.record_seq
     other = record(cw, case_id="BZW-9", pgv_5mms_events=3)
     file(cw, other)
+    contested, seq = seq, record(cw, case_id="BZW-10", pgv_5mms_events=3)
     before = counts(tmp_path / "ledger.db")
     cases = [
+        (dict(seq=contested), "seq", f"record {contested} is superseded by record {made}"),
         (dict(seq=made), "seq", "Awb 7:1"),
         (dict(seq=other), "seq", "already has an open objection"),
-        (dict(seq=other + 1), "seq", "no record with seq"),
+        (dict(seq=seq + 1), "seq", "no record with seq"),
         (dict(seq=seq, grounds=("gebied",)), "grounds", "unknown criterion code 'gebied'"),
         (dict(seq=seq, grounds=("area", "area")), "grounds", "given twice"),
         (dict(seq=seq, grounds=(), text="  "), "grounds", "Awb 6:5"),

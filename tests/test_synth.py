@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from audit import synth
+from decisions import inputs
 
 AMOUNT = re.compile(r"^(0|[1-9][0-9]*)\.[0-9]{2}$")
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -267,7 +268,6 @@ def test_facts_are_internally_consistent(cases_2000):
 
 
 def test_every_case_parses_with_the_case_parser(cases_2000):
-    inputs = pytest.importorskip("decisions.inputs", exc_type=ModuleNotFoundError)
     for line in _jsonl_bytes(2_000, 7).decode("utf-8").splitlines():
         data = json.loads(line)
         parsed = inputs.parse_case(data)

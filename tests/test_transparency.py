@@ -208,7 +208,7 @@ def test_a_third_party_can_check_a_checkpoint_from_the_documentation_alone(tmp_p
     message = "\n".join([
         f"dh-audit/ledger/{data['ledger_id']}", str(data["tree_size"]),
         base64.b64encode(bytes.fromhex(data["root_hash"])).decode(), f"time {data['timestamp']}",
-        f"key {data['key_id']}", "",
+        f"key {data['key_id']}", f"events {data['event_count']} {data['event_hash']}", "",
     ]).encode()
     Ed25519PublicKey.from_public_bytes(raw_key).verify(base64.b64decode(data["signature"]), message)
     assert data["origin"] == f"dh-audit/ledger/{ledger.ledger_id}" and data["timestamp"] == "2026-11-22T21:54:00Z"

@@ -130,16 +130,24 @@ def _size(stream) -> int:
 @db_option()
 @click.option("--head", "head_file", type=click.File("r"), metavar="HEAD.json",
               help="A head exported earlier with 'dh-audit head': also detects a truncated ledger.")
+@click.option("--since-checkpoint", "since_checkpoint", is_flag=True,
+              help="Check only what came after the last checkpoint signed after a verification, and the link to "
+                   "it (fast); the whole ledger when there is none.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(db_path, head_file, as_json):
-    """Recompute every hash; exit 0 when intact, else 1 naming the first bad seq."""
+def verify(db_path, head_file, since_checkpoint, as_json):
+    """Recompute every hash; exit 0 when intact, else 1 naming the first bad seq.
+
+    Also checks the objection and referral events, the Merkle tree, every stored
+    checkpoint and the schema (append-only triggers, indexes, UNIQUE columns).
+    """
     ledger = open_ledger(db_path)
     expected = Head.from_json(head_file.read()) if head_file else None
-    report = ledger.verify(expected)
+    report = ledger.verify(expected, since_checkpoint=since_checkpoint)
     if as_json:
         data = {"ok": report.ok, "records": report.records, "first_bad_seq": report.first_bad_seq,
                 "problem": report.problem, "head": json.loads(report.head.to_json()),
-                "tree_root": report.tree_root, "checkpoints": report.checkpoints, "signers": list(report.signers)}
+                "tree_root": report.tree_root, "checkpoints": report.checkpoints, "signers": list(report.signers),
+                "events": report.events, "mode": report.mode, "since": report.since}
         click.echo(json.dumps(data, indent=2))
     else:
         click.echo(report.summary())

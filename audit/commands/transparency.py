@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..checkpoints import Checkpoint, create_checkpoint
+from ..checkpoints import Checkpoint, LedgerUnverified, create_checkpoint
 from ..cli_types import SQL_INTEGER
 from ..errors import BadInput
 from ..merkle import ProofError
@@ -83,11 +83,18 @@ the base64 root hash, 'time <UTC>' and 'key <key id>' (see README)."""
 @click.option("--out", metavar="CHECKPOINT.json", help="Write the checkpoint here instead of stdout.")
 @force_option("checkpoint")
 def checkpoint(db_path, key_path, out, force):
-    """Sign the ledger's tree size and Merkle root, append the checkpoint to the ledger and export it."""
+    """Verify the ledger, then sign its tree size, Merkle root and events head; store and export the checkpoint.
+
+    Exit 1, signing nothing, when the ledger does not verify (incrementally from the
+    last checkpoint made this way, or in full).
+    """
     out = output(out, "--out", CHECKPOINT, force=force, inputs=inputs(db=db_path, key=key_path)) if out else None
     key = load_private_key(key_path)
     ledger = open_ledger(db_path)
-    signed = create_checkpoint(ledger, key)
+    try:
+        signed = create_checkpoint(ledger, key)
+    except LedgerUnverified as exc:
+        _fail(str(exc))
     ledger.close()
     _emit(signed.to_json(), out, f"checkpoint of {signed.tree_size} records (root {signed.root_hash[:16]}…)")
 
