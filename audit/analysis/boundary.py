@@ -21,8 +21,8 @@ from decisions.amounts import format_amount
 from decisions.frameworks import Framework
 from decisions.inputs import parse_case
 
-from .replay import Installed
-from .scan import latest_inputs
+from audit.analysis.replay import Installed
+from audit.ledger.scan import latest_inputs
 
 DEFAULT_FRAMEWORK = "2026"
 

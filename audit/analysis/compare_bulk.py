@@ -1,9 +1,9 @@
 """Compare two frameworks in bulk: facts read with SQL, vectorised evaluation, NumPy counting (issue #8).
 
 The facts of the latest record of every case are read in chunks straight from
-the hashed JSON (`audit.facts`: SQLite extracts them, in worker threads), decided
+the hashed JSON (`audit.ledger.facts`: SQLite extracts them, in worker threads), decided
 under both frameworks by `decisions.vectorised`, and counted with NumPy into the
-same counters as the case-by-case comparison (`audit.compare.Counts`), so the
+same counters as the case-by-case comparison (`audit.analysis.compare.Counts`), so the
 result is the same `Comparison`. The typed copies of the facts in the records
 table are not read, so nothing beyond the hashed JSON has to be trusted.
 
@@ -31,7 +31,7 @@ from decisions.vectorised import (
     inconsistent,
 )
 
-from .compare import (
+from audit.analysis.transitions import (
     _50K,
     _125K,
     BAND_50K_TO_125K,
@@ -52,7 +52,7 @@ from .compare import (
     Comparison,
     Counts,
 )
-from .facts import Unreadable, latest_facts
+from audit.ledger.facts import Unreadable, latest_facts
 
 CHUNK = 50_000  # seqs per chunk
 
@@ -137,7 +137,7 @@ class _Counter:
 class _Causes:
     """Which criteria can be a cause: each criterion of the new framework whose code the old one has.
 
-    `audit.compare.causes_of` looks codes up in a dict of the old criteria, so the last
+    `audit.analysis.compare.causes_of` looks codes up in a dict of the old criteria, so the last
     old criterion with a code is the one compared.
     """
 
@@ -165,7 +165,7 @@ _50K_CENTS, _125K_CENTS = int(_50K * 100), int(_125K * 100)
 
 
 def _bands(old: VectorDecisions, new: VectorDecisions, both: np.ndarray) -> np.ndarray:
-    """`audit.compare.cap_band` for the cases eligible under both frameworks."""
+    """`audit.analysis.compare.cap_band` for the cases eligible under both frameworks."""
     before, after = old.max_amount_cents[both], new.max_amount_cents[both]
     old_none, new_none = before == NO_AMOUNT, after == NO_AMOUNT
     change = after - before

@@ -3,7 +3,7 @@
 `decision_texts` renders the canonical JSON of every decision in a
 `decisions.vectorised.VectorDecisions` from string pieces fixed per framework
 and the per-case values, without building `Decision` objects or dicts. The
-result must be byte-identical to `audit.canonical.canonical_json` of
+result must be byte-identical to `audit.ledger.canonical.canonical_json` of
 `decision_to_data`; `tests/test_vectorised.py` checks that on the golden corpus,
 on random cases and under changed frameworks (odd strings included). Bulk replay
 compares it with the stored text, so a difference would show up as a record that
@@ -19,7 +19,7 @@ import numpy as np
 
 from decisions.vectorised import BASES, CAP_BASES, NO_AMOUNT, Compiled, VectorDecisions, cents_text
 
-from .canonical import canonical_json
+from audit.ledger.canonical import canonical_json
 
 
 @attrs.frozen

@@ -32,8 +32,8 @@ from decisions.fingerprint import framework_fingerprint
 from decisions.frameworks import FRAMEWORKS, Framework
 from decisions.inputs import CaseInputs, parse_case
 
-from .canonical import canonical_json
-from .scan import StoredRecord
+from audit.ledger.canonical import canonical_json
+from audit.ledger.scan import StoredRecord
 
 REPRODUCED = "reproduced"
 DIVERGED = "diverged"

@@ -1,20 +1,20 @@
 """Replay every record in bulk (`replay --all`): facts read with SQL, vectorised evaluation, canonical text (issue #8).
 
 Records are read a chunk of seqs at a time by one SQL statement each, in worker
-threads (`audit.facts.in_workers`): the stored fields replay needs and the facts
-from the hashed JSON (`audit.facts`), each joined over the chunk. The records of
+threads (`audit.ledger.facts.in_workers`): the stored fields replay needs and the facts
+from the hashed JSON (`audit.ledger.facts`), each joined over the chunk. The records of
 each installed framework with a vectorised form (`decisions.vectorised`), whose
 stored fingerprint is the current one and whose kind `evaluate` produced, are
-decided in bulk; each decision's canonical JSON (`audit.decision_text`) is
+decided in bulk; each decision's canonical JSON (`audit.analysis.decision_text_bulk`) is
 compared with the stored text. Equal bytes make the record `reproduced`,
 byte-identical: the verdict the exact path gives, since it compares the same bytes.
 
-Every other record goes through the exact path, `audit.replay.replay_record`,
+Every other record goes through the exact path, `audit.analysis.replay.replay_record`,
 which parses the hashed JSON and names each field that differs: a record whose
 bytes differ, an exception decision, a framework not installed or without a
 vectorised form, a changed fingerprint, facts that break a validation rule, and
 every record of a chunk whose facts are not all written as the ledger writes them
-(`audit.facts.Unreadable`). So the results, and the CLI output built from them,
+(`audit.ledger.facts.Unreadable`). So the results, and the CLI output built from them,
 are those of `replay_all`; only a record reproduced in bulk carries no `case` and
 `replayed` objects (building them is the work the bulk path saves).
 
@@ -34,10 +34,10 @@ from decisions.fingerprint import framework_fingerprint
 from decisions.frameworks import Framework
 from decisions.vectorised import Columns, Unsupported, compile_framework, evaluate_columns, inconsistent, supports
 
-from .decision_text import decision_texts
-from .facts import FACTS_SQL, Unreadable, decode_facts, in_workers, seqs_of
-from .replay import NOT_EVALUATED_KINDS, REPRODUCED, Installed, ReplayResult, replay_all, replay_record
-from .scan import all_records, record_at
+from audit.analysis.decision_text_bulk import decision_texts
+from audit.ledger.facts import FACTS_SQL, Unreadable, decode_facts, in_workers, seqs_of
+from audit.analysis.replay import NOT_EVALUATED_KINDS, REPRODUCED, Installed, ReplayResult, replay_all, replay_record
+from audit.ledger.scan import all_records, record_at
 
 CHUNK = 10_000
 _UNIT, _RECORD = "\x1f", "\x1e"  # separators no stored field contains (canonical JSON escapes control characters)

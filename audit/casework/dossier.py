@@ -1,7 +1,7 @@
 """The committee dossier of one objection: a self-contained Dutch HTML page (`templates/objection_dossier.html.j2`).
 
 It holds the contested decision and its replay under its own framework
-(`audit.replay`), its outcome under the current framework (`2026`), its boundary
+(`audit.analysis.replay`), its outcome under the current framework (`2026`), its boundary
 classes and counterfactuals (`decisions.boundary`), the timeline with every legal
 date as stored in the objection's events (and whether the deadline calculator
 still gives the same dates), the supersession chain of the case, the case's
@@ -20,15 +20,15 @@ from decisions.counterfactual import Counterfactual, counterfactuals
 from decisions.evaluate import Decision, decision_from_data
 from decisions.frameworks import FRAMEWORKS, FRAMEWORK_2026, Framework
 
-from . import deadlines
-from .analysis_wording import CLASS_LABELS, KIND_LABELS, describe_event_counterfactual
-from .casework import Casework
-from .objections import Objection, get_objection
-from .referrals import all_referrals
-from .rendering import datum, render
-from .replay import Installed, replay_record
-from .scan import StoredRecord, case_records, record_at
-from .wording import (
+from audit.casework import deadlines
+from audit.reports.analysis_wording import CLASS_LABELS, KIND_LABELS, describe_event_counterfactual
+from audit.casework.steps import Casework
+from audit.casework.objections import Objection, get_objection
+from audit.casework.referrals import all_referrals
+from audit.reports.rendering import datum, render
+from audit.analysis.replay import Installed, replay_record
+from audit.ledger.scan import StoredRecord, case_records, record_at
+from audit.reports.wording import (
     BASIS_LABELS,
     CAP_BASIS_LABELS,
     CRITERION_LABELS,

@@ -1,12 +1,12 @@
 """Objections (*bezwaar*) against recorded decisions: filing, extension, decision and the overdue list.
 
-An objection is the chain of its events (`audit.objection_events`): `filed`, at
+An objection is the chain of its events (`audit.ledger.events`): `filed`, at
 most one `extended`, and at most one `decided`. Its id is the seq of its `filed`
-event. The legal dates come from `audit.deadlines` and are stored in the events,
+event. The legal dates come from `audit.casework.deadlines` and are stored in the events,
 so the list of overdue objections and the dossier show exactly the dates that
 were computed when the step was recorded.
 
-Legal choices (the deadline choices D-1 to D-9 are in `audit.deadlines`):
+Legal choices (the deadline choices D-1 to D-9 are in `audit.casework.deadlines`):
 
 O-1  Only `assessment` and `correction` records can be contested. Awb 7:1(1)(a)
      rules out an objection against a decision on objection (the next step is an
@@ -51,11 +51,11 @@ from decisions.evaluate import evaluate
 from decisions.frameworks import get_framework
 from decisions.inputs import CaseInputs, case_to_data, load_case
 
-from . import deadlines
-from .casework import Casework
-from .errors import BadInput
-from .ledger import Entry, Record
-from .objection_events import Draft, Event, read_events, subject_events
+from audit.casework import deadlines
+from audit.casework.steps import Casework
+from audit.errors import BadInput
+from audit.ledger.store import Entry, Record
+from audit.ledger.events import Draft, Event, read_events, subject_events
 
 UPHELD = "upheld"
 PARTLY_UPHELD = "partly_upheld"
@@ -268,7 +268,7 @@ def check_free_text(field: str, text: str | None) -> str | None:
 
 
 def _deadline_call(function, *args, **kwargs):
-    """Call `audit.deadlines`, turning its `field: rule` ValueErrors into bad input naming the field."""
+    """Call `audit.casework.deadlines`, turning its `field: rule` ValueErrors into bad input naming the field."""
     try:
         return function(*args, **kwargs)
     except ValueError as exc:

@@ -40,11 +40,11 @@ from decisions.amounts import format_amount, parse_amount
 from decisions.evaluate import ELIGIBLE, NOT_ELIGIBLE, Decision
 from decisions.frameworks import all_routes, get_framework
 
-from .casework import Casework
-from .errors import BadInput
-from .ledger import Entry, Record
-from .objection_events import Draft, Event, read_events, subject_events
-from .objections import check_actor, check_free_text, require_in_force
+from audit.casework.steps import Casework
+from audit.errors import BadInput
+from audit.ledger.store import Entry, Record
+from audit.ledger.events import Draft, Event, read_events, subject_events
+from audit.casework.objections import check_actor, check_free_text, require_in_force
 
 ROUTES = {route.short: route.code for route in all_routes()}
 ROUTE_CODES = {route: code for code, route in ROUTES.items()}

@@ -13,8 +13,8 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from .ledger import Entry, Ledger
-from .objection_events import Draft, Event, EventClock, append_events, ensure_schema
+from audit.ledger.store import Entry, Ledger
+from audit.ledger.events import Draft, Event, EventClock, append_events, ensure_schema
 
 class Casework:
     """A ledger with its objection and referral events: where objections and referrals are recorded."""

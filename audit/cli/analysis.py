@@ -10,17 +10,17 @@ import click
 
 from decisions.frameworks import FRAMEWORKS, get_framework
 
-from .. import boundary as boundary_cases
-from .. import compare as comparing
-from .. import replay as replaying
-from .. import scan
-from ..analysis_wording import describe_counterfactual_en, describe_event_counterfactual_en
-from ..bulk_replay import replay_ledger
-from ..cli_types import SQL_INTEGER
-from ..errors import BadInput
-from ..ledger import Ledger
-from ..outputs import HTML_REPORT, MARKDOWN_REPORT, Output, distinct, inputs, output
-from .options import force_option
+from audit.analysis import boundary as boundary_cases
+from audit.analysis import compare as comparing
+from audit.analysis import replay as replaying
+from audit.ledger import scan
+from audit.reports.analysis_wording import describe_counterfactual_en, describe_event_counterfactual_en
+from audit.analysis.replay_bulk import replay_ledger
+from audit.cli.types import SQL_INTEGER
+from audit.errors import BadInput
+from audit.ledger.store import Ledger
+from audit.outputs import HTML_REPORT, MARKDOWN_REPORT, Output, distinct, inputs, output
+from audit.cli.options import force_option
 
 PROGRESS_STEP = 1000
 _KNOWN = ", ".join(FRAMEWORKS)
@@ -190,7 +190,7 @@ def replay(db_path, seq, case_id, all_records, other_id, as_json, html_out, forc
 
 
 def _replay_html(conn, focus: scan.StoredRecord, other, installed: replaying.Installed) -> str:
-    from ..reports import replay_report
+    from audit.reports.documents import replay_report
 
     other = other or FRAMEWORKS.get(replaying.default_other(focus.framework))
     history = [(r, replaying.replay_record(r, installed, other)) for r in scan.case_records(conn, focus.case_id)]
@@ -297,10 +297,10 @@ def compare(db_path, from_id, to_id, as_json, html_out, markdown_out, force):
         if comparison.cases == 0:
             raise BadInput("--db", f"{db_path} holds no records to report on")
         # Imported here: disclosure control needs scipy, which the plain comparison does not.
-        from ..comparison_tables import protect_comparison
-        from ..reports import compare_report_html, compare_report_markdown
+        from audit.publication.comparison_tables import protect_comparison
+        from audit.reports.documents import compare_report_html, compare_report_markdown
 
-        from ..checkpoints import describe_checkpoint, latest_checkpoint
+        from audit.log.checkpoints import describe_checkpoint, latest_checkpoint
 
         protected = protect_comparison(comparison)
         head = scan.head(conn)
@@ -389,7 +389,7 @@ def boundary(db_path, framework_id, as_json, html_out, force):
             err=True,
         )
     if html_out:
-        from ..reports import boundary_report
+        from audit.reports.documents import boundary_report
 
         _write(html_out, boundary_report(collected, summary, framework, scanned[0], scan.head(conn)))
     ledger.close()

@@ -9,8 +9,8 @@ from decisions.evaluate import decision_to_json, evaluate, resolve_framework
 from decisions.frameworks import FRAMEWORKS
 from decisions.inputs import load_case
 
-from ..case_lines import read_case_file
-from ..rendering import render
+from audit.case_lines import read_case_file
+from audit.reports.rendering import render
 
 
 def explain(case, decision, framework) -> str:

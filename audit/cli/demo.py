@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from .. import compare as comparing
-from ..demo import DemoSummary, run_demo
+from audit.analysis import compare as comparing
+from audit.demo import DemoSummary, run_demo
 
 
 @contextmanager
@@ -115,7 +115,7 @@ def demo(directory, count, seed, serve, port, force):
     summary = run_demo(Path(directory), count, seed, _bar, lambda text: click.echo(text, err=True), force)
     click.echo(_summary(summary, time.monotonic() - started))
     if serve:
-        from ..serve import serve as run_server
+        from audit.publication.serve import serve as run_server
 
         click.echo(f"\nDatasette: http://127.0.0.1:{port}/  (Ctrl-C stops it)")
         run_server(summary.outputs.stats, port=port, host="127.0.0.1")

@@ -13,11 +13,11 @@ from decisions.errors import InvalidCase
 from decisions.evaluate import evaluate, resolve_framework
 from decisions.fast_inputs import load_case_fast
 
-from ..case_lines import case_lines, is_blank
-from ..cli_types import SQL_INTEGER
-from ..errors import BAD_INPUT, BadInput
-from ..ledger import Entry, Head, Ledger
-from ..record_workers import Workers, default_jobs
+from audit.case_lines import case_lines, is_blank
+from audit.cli.types import SQL_INTEGER
+from audit.errors import BAD_INPUT, BadInput
+from audit.ledger.store import Entry, Head, Ledger
+from audit.ledger.record_workers import Workers, default_jobs
 
 WORKERS_FROM_BYTES = 4 << 20
 

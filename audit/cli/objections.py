@@ -10,13 +10,13 @@ import click
 
 from decisions.amounts import parse_amount
 
-from ..case_lines import read_case_file
-from ..casework import Casework
-from ..dossier import render_dossier
-from ..cli_types import SQL_INTEGER
-from ..errors import BadInput
-from ..ledger import Ledger
-from ..objections import (
+from audit.case_lines import read_case_file
+from audit.casework.steps import Casework
+from audit.casework.dossier import render_dossier
+from audit.cli.types import SQL_INTEGER
+from audit.errors import BadInput
+from audit.ledger.store import Ledger
+from audit.casework.objections import (
     OUTCOMES,
     all_objections,
     decide_objection,
@@ -26,9 +26,9 @@ from ..objections import (
     objection_to_data,
     overdue,
 )
-from ..outputs import HTML_REPORT, inputs, output
-from ..referrals import ROUTE_CODES, ROUTES, all_referrals, decide_referral, file_referral, referral_to_data
-from .options import force_option
+from audit.outputs import HTML_REPORT, inputs, output
+from audit.casework.referrals import ROUTE_CODES, ROUTES, all_referrals, decide_referral, file_referral, referral_to_data
+from audit.cli.options import force_option
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 

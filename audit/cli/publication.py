@@ -6,10 +6,10 @@ import time
 
 import click
 
-from ..publish import publish as build_publication
-from ..serve import DEFAULT_HOST, DEFAULT_PORT, check_publication
-from ..serve import serve as run_datasette
-from .options import force_option
+from audit.publication.publish import publish as build_publication
+from audit.publication.serve import DEFAULT_HOST, DEFAULT_PORT, check_publication
+from audit.publication.serve import serve as run_datasette
+from audit.cli.options import force_option
 
 
 @click.command(

@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from .. import synth as population
-from ..outputs import SYNTHETIC_CASES, output
-from .options import force_option
+from audit import synth as population
+from audit.outputs import SYNTHETIC_CASES, output
+from audit.cli.options import force_option
 
 
 @click.command(

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import click
 
-from ..checkpoints import Checkpoint, LedgerUnverified, create_checkpoint
-from ..cli_types import SQL_INTEGER
-from ..errors import BadInput
-from ..merkle import ProofError
-from ..outputs import CHECKPOINT, PROOF, Output, inputs, output
-from ..signing import generate_keypair, load_private_key, load_public_key
-from ..transparency import (
+from audit.ledger.checkpointing import LedgerUnverified, create_checkpoint
+from audit.log.checkpoints import Checkpoint
+from audit.cli.types import SQL_INTEGER
+from audit.errors import BadInput
+from audit.log.merkle import ProofError
+from audit.outputs import CHECKPOINT, PROOF, Output, inputs, output
+from audit.log.signing import generate_keypair, load_private_key, load_public_key
+from audit.log.proofs import (
     ConsistencyProof,
     check_consistency_proof,
     check_inclusion_proof,
@@ -27,8 +28,8 @@ from ..transparency import (
     prove_consistency,
     prove_inclusion,
 )
-from .ledger import db_option, open_ledger
-from .options import force_option
+from audit.cli.ledger import db_option, open_ledger
+from audit.cli.options import force_option
 
 
 def _read(path: str, field: str) -> str:

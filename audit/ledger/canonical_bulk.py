@@ -1,6 +1,6 @@
 """Canonical text rendered directly, for the ledger's hot paths (`record`, `verify`).
 
-`audit.canonical` defines the canonical form. Going through it for every record
+`audit.ledger.canonical` defines the canonical form. Going through it for every record
 (cattrs unstructuring, then `json.dumps` with sorted keys) is most of the cost
 of recording a decision, although inputs, decisions and records always have the
 same flat shape. These functions write that shape out directly, keys already
@@ -8,7 +8,7 @@ in sorted order, strings escaped by the very function `json.dumps` uses
 (`json.encoder.encode_basestring`, with ``ensure_ascii=False``).
 
 Each function checks the type of every value it writes; anything but the plain
-types of the shape goes to the reference (`audit.canonical`), so the result is
+types of the shape goes to the reference (`audit.ledger.canonical`), so the result is
 byte-identical in every case. `tests/test_canonical_text.py` checks that with
 hypothesis against the reference.
 """
@@ -24,7 +24,7 @@ from decisions.evaluate import Decision, decision_to_data
 from decisions.frameworks import CriterionResult
 from decisions.inputs import CaseInputs, PgvEvent, case_to_data
 
-from .canonical import canonical_json, record_bytes
+from audit.ledger.canonical import canonical_json, record_bytes
 
 _str = str
 _BOOL = {True: "true", False: "false"}
@@ -165,7 +165,7 @@ def record_text_bytes(
     seq, record_id, case_id, kind, supersedes, recorded_at, framework, framework_fingerprint, engine_version,
     canonical_version, inputs, decision, actor, prev_hash,
 ) -> bytes:
-    """`audit.canonical.record_bytes` of the same fields (positional, in stored column order), byte for byte."""
+    """`audit.ledger.canonical.record_bytes` of the same fields (positional, in stored column order), byte for byte."""
     try:
         if (type(seq) is not int or type(canonical_version) is not int or type(inputs) is not _str
                 or type(decision) is not _str or not (supersedes is None or type(supersedes) is int)):

@@ -22,7 +22,7 @@ chain rewritten from some seq on (hashes recomputed) is caught by the events tha
 point into it.
 
 Writes happen only inside a transaction the caller opened with `BEGIN IMMEDIATE`
-(see `audit.casework.Casework.commit`), so events are appended under SQLite's write lock.
+(see `audit.casework.steps.Casework.commit`), so events are appended under SQLite's write lock.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from datetime import datetime
 
 import attrs
 
-from .canonical import CANONICAL_VERSION, GENESIS_HASH, canonical_json, chain_hash, utc_timestamp
+from audit.ledger.canonical import CANONICAL_VERSION, GENESIS_HASH, canonical_json, chain_hash, utc_timestamp
 
 OBJECTION_EVENTS = ("filed", "extended", "decided")
 REFERRAL_EVENTS = ("referral_filed", "referral_decided")

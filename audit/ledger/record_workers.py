@@ -26,9 +26,9 @@ from decisions.errors import InvalidCase
 from decisions.evaluate import evaluate, resolve_framework
 from decisions.fast_inputs import load_case_fast
 
-from .case_lines import case_lines, is_blank
-from .errors import BadInput
-from .ledger import PreparedEntry, prepare
+from audit.case_lines import case_lines, is_blank
+from audit.errors import BadInput
+from audit.ledger.store import PreparedEntry, prepare
 
 CHUNK_LINES = 500
 

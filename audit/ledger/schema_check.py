@@ -6,7 +6,7 @@ the ledger append-only between two verifications. Someone with the file can
 drop or rewrite them; `verify` then names what is missing or changed.
 
 The expected schema is not listed twice: it is the schema the ledger creates
-(`audit.ledger.SCHEMA_STATEMENTS`, `audit.objection_events`), executed on an
+(`audit.ledger.store.SCHEMA_STATEMENTS`, `audit.ledger.events`), executed on an
 in-memory database and read back from its ``sqlite_master``.
 """
 
@@ -15,6 +15,9 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
+
+from audit.ledger.events import ensure_schema
+from audit.ledger.schema import SCHEMA_STATEMENTS
 
 EVENTS_TABLE = "objection_events"
 _EXACT_TABLES = ("records", "merkle_nodes", EVENTS_TABLE)
@@ -46,9 +49,6 @@ def _unique_columns(conn: sqlite3.Connection, table: str) -> set[tuple[str, ...]
 
 @functools.cache
 def _expected() -> tuple[dict, dict]:
-    from .ledger import SCHEMA_STATEMENTS
-    from .objection_events import ensure_schema
-
     conn = sqlite3.connect(":memory:")
     try:
         for statement in SCHEMA_STATEMENTS:

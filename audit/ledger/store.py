@@ -7,9 +7,9 @@ WAL with `synchronous=FULL` makes an append that returned durable, and a
 transaction never leaves a partial record.
 
 The same transaction stores the RFC 6962 Merkle tree nodes the new records
-complete (`audit.merkle_store`), so records never exist without their tree.
+complete (`audit.log.store`), so records never exist without their tree.
 Signed tree heads live in the append-only ``checkpoints`` table
-(`audit.checkpoints`).
+(`audit.log.checkpoints`).
 """
 
 from __future__ import annotations
@@ -34,19 +34,22 @@ from decisions import ENGINE_VERSION
 from decisions.frameworks import FRAMEWORKS, Framework
 from decisions.inputs import CaseInputs, parse_case
 
-from . import merkle_store
-from .canonical import (
+from audit.log import store as merkle_store
+from audit.ledger.canonical import (
     CANONICAL_VERSION,
     GENESIS_HASH,
     utc_timestamp,
 )
-from .canonical_text import decision_text, inputs_text, record_text_bytes
-from .checkpoints import SCHEMA as CHECKPOINTS_SCHEMA
-from .checkpoints import Checkpoint
-from .checkpoints import migrate as checkpoints_migrate
-from .errors import BadInput
-from .merkle import CompactRange, leaf_hash
-from .outputs import check_ledger_path
+from audit.ledger.canonical_bulk import decision_text, inputs_text, record_text_bytes
+from audit.log.checkpoints import Checkpoint
+from audit.log.checkpoints import migrate as checkpoints_migrate
+from audit.errors import BadInput
+from audit.ledger.events import events_head
+from audit.ledger.head import Head, VerifyReport
+from audit.ledger.schema import SCHEMA_STATEMENTS, TYPED_CHECKS
+from audit.ledger.verify import verify_ledger
+from audit.log.merkle import CompactRange, leaf_hash
+from audit.outputs import check_ledger_path
 
 KINDS = ("assessment", "objection_decision", "exception_decision", "correction")
 NEEDS_SUPERSEDES = ("objection_decision", "correction")
@@ -84,79 +87,6 @@ class Record:
     hash: str
 
 
-@attrs.frozen
-class Head:
-    """The chain head: export it and keep it elsewhere to detect a truncated ledger later.
-
-    `events_seq` and `events_hash` are the head of the objection and referral events
-    (`audit.objection_events`); a head exported before they existed has None there.
-    """
-
-    ledger_id: str
-    seq: int
-    hash: str
-    recorded_at: str | None
-    canonical_version: int = CANONICAL_VERSION
-    events_seq: int | None = None
-    events_hash: str | None = None
-
-    def to_json(self) -> str:
-        return json.dumps(attrs.asdict(self), indent=2) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> Head:
-        try:
-            data = json.loads(text)
-            return cls(**data)
-        except (ValueError, TypeError) as exc:
-            raise BadInput("head", f"not a chain head exported by 'dh-audit head' ({exc})") from None
-
-
-@attrs.frozen
-class VerifyReport:
-    """What `verify` found: `ok`, or the first problem (with the first bad seq when a record is bad).
-
-    A problem with the Merkle tree nodes or a checkpoint that cannot be pinned
-    on one record has `first_bad_seq` None. `tree_root` is the Merkle root
-    recomputed over the intact records; `checkpoints` counts the signed heads
-    checked (stored and given), and `signers` lists the key ids that signed them.
-    """
-
-    ok: bool
-    records: int
-    head: Head
-    first_bad_seq: int | None = None
-    problem: str | None = None
-    tree_root: str | None = None
-    checkpoints: int = 0
-    signers: tuple[str, ...] = ()
-    events: int | None = None
-    mode: str = "full"
-    since: str | None = None
-
-    def summary(self) -> str:
-        if self.ok:
-            if self.mode == "incremental":
-                text = f"ok (incremental from {self.since}): {self.records} records intact"
-            else:
-                text = f"ok: {self.records} records intact"
-            text += f", head seq {self.head.seq} hash {self.head.hash[:16]}…"
-            if self.tree_root is not None:
-                text += f", Merkle root {self.tree_root[:16]}…"
-            if self.events is None:
-                text += "; no objection or referral events"
-            else:
-                text += f"; {self.events} objection and referral event{'s' if self.events != 1 else ''} intact"
-            if self.checkpoints:
-                keys = ", ".join(f"{signer[:16]}…" for signer in self.signers)
-                text += f"; {self.checkpoints} signed checkpoint{'s' if self.checkpoints != 1 else ''} match, " \
-                    f"signed by key {keys}"
-            return text
-        if self.first_bad_seq is None:
-            return f"FAILED: {self.problem}"
-        return f"FAILED at seq {self.first_bad_seq}: {self.problem}"
-
-
 def _cents(amount: Decimal | None) -> int | None:
     return None if amount is None else int(amount * 100)
 
@@ -167,87 +97,12 @@ _record_converter.register_structure_hook(Decision, lambda text, _: decision_fro
 
 _RECORD_COLUMNS = [a.name for a in attrs.fields(Record)]
 
-# Typed copies of facts that queries need. They are derived from the hashed
-# JSON, and `verify` checks every one of them against it.
-_TYPED_CHECKS = {
-    "municipality": "json_extract(inputs, '$.municipality')",
-    "assessed_on": "json_extract(inputs, '$.assessed_on')",
-    "technical_cause": "json_extract(inputs, '$.technical_cause')",
-    "recognised_cents": "CAST(REPLACE(json_extract(inputs, '$.recognised_damage_eur'), '.', '') AS INTEGER)",
-    "unsettled_cents": "CAST(REPLACE(json_extract(inputs, '$.unsettled_damage_eur'), '.', '') AS INTEGER)",
-    "structural_cents": "CAST(REPLACE(json_extract(inputs, '$.structural_damage_eur'), '.', '') AS INTEGER)",
-    "woz_cents": "CAST(REPLACE(json_extract(inputs, '$.woz_value_eur'), '.', '') AS INTEGER)",
-    "rijksmonument": "json_extract(inputs, '$.rijksmonument')",
-    "pgv_events": "json_extract(inputs, '$.pgv_5mms_events')",
-    "in_pilot_area": "json_extract(inputs, '$.in_pilot_area')",
-    "in_reinforcement_area": "json_extract(inputs, '$.in_reinforcement_area')",
-    "dossier_since": "json_extract(inputs, '$.existing_dossier_since')",
-    "estimated_cost_cents": "CAST(REPLACE(json_extract(inputs, '$.estimated_cost_eur'), '.', '') AS INTEGER)",
-    "outcome": "json_extract(decision, '$.outcome')",
-    "basis": "json_extract(decision, '$.basis')",
-    "max_amount_cents": "CAST(REPLACE(json_extract(decision, '$.max_amount_eur'), '.', '') AS INTEGER)",
-    "cap_basis": "json_extract(decision, '$.cap_basis')",
-}
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY,
-    record_id TEXT NOT NULL UNIQUE,
-    case_id TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('assessment', 'objection_decision', 'exception_decision', 'correction')),
-    supersedes INTEGER REFERENCES records(seq),
-    recorded_at TEXT NOT NULL,
-    framework TEXT NOT NULL,
-    framework_fingerprint TEXT NOT NULL,
-    engine_version TEXT NOT NULL,
-    canonical_version INTEGER NOT NULL,
-    inputs TEXT NOT NULL,
-    decision TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    prev_hash TEXT NOT NULL UNIQUE,
-    hash TEXT NOT NULL UNIQUE,
-    municipality TEXT NOT NULL,
-    assessed_on TEXT NOT NULL,
-    technical_cause INTEGER NOT NULL,
-    recognised_cents INTEGER NOT NULL,
-    unsettled_cents INTEGER NOT NULL,
-    structural_cents INTEGER NOT NULL,
-    woz_cents INTEGER NOT NULL,
-    rijksmonument INTEGER NOT NULL,
-    pgv_events INTEGER NOT NULL,
-    in_pilot_area INTEGER NOT NULL,
-    in_reinforcement_area INTEGER NOT NULL,
-    dossier_since TEXT,
-    estimated_cost_cents INTEGER,
-    outcome TEXT NOT NULL,
-    basis TEXT,
-    max_amount_cents INTEGER,
-    cap_basis TEXT
-);
-CREATE INDEX IF NOT EXISTS records_case ON records(case_id, seq);
-CREATE INDEX IF NOT EXISTS records_supersedes ON records(supersedes);
-CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger is append-only: a record cannot be updated; append a correction instead');
-END;
-CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger is append-only: a record cannot be deleted');
-END;
-CREATE TRIGGER IF NOT EXISTS records_gapless BEFORE INSERT ON records
-WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM records)
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger: seq must follow the last record without a gap');
-END;
-CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-""" + merkle_store.SCHEMA + CHECKPOINTS_SCHEMA
-
 MERKLE_META_KEY = "merkle_stored_level"
 
 INSERT_COLUMNS = (
     "seq", "record_id", "case_id", "kind", "supersedes", "recorded_at", "framework",
     "framework_fingerprint", "engine_version", "canonical_version", "inputs", "decision", "actor",
-    "prev_hash", "hash", *_TYPED_CHECKS,
+    "prev_hash", "hash", *TYPED_CHECKS,
 )
 INSERT_SQL = (
     f"INSERT INTO records ({', '.join(INSERT_COLUMNS)}) "
@@ -267,7 +122,7 @@ def random_ids(block: int = 4096) -> Iterator[str]:
 
 
 class UtcClock:
-    """`audit.canonical.utc_timestamp()` of now (``2026-11-22T21:54:50.123456Z``), formatting each second once."""
+    """`audit.ledger.canonical.utc_timestamp()` of now (``2026-11-22T21:54:50.123456Z``), formatting each second once."""
 
     def __init__(self):
         self._second = -1
@@ -306,7 +161,7 @@ class PreparedEntry:
     """An `Entry` already rendered: canonical inputs and decision text, and the typed columns.
 
     `prepare(case, decision)` makes its first six fields. `dh-audit record` has
-    worker processes prepare entries (`audit.record_workers`), so that only the
+    worker processes prepare entries (`audit.ledger.record_workers`), so that only the
     chain, the tree and the inserts are left to the process that appends.
     """
 
@@ -542,8 +397,6 @@ class Ledger:
         return self.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
 
     def head(self) -> Head:
-        from .objection_events import events_head
-
         row = self.conn.execute("SELECT seq, hash, recorded_at FROM records ORDER BY seq DESC LIMIT 1").fetchone()
         seq, hash_, at = row if row else (0, GENESIS_HASH, None)
         events_seq, events_hash = events_head(self.conn)
@@ -559,16 +412,14 @@ class Ledger:
 
         Every stored checkpoint, and every given (exported) one, must be validly
         signed and have the root of the records (and the head of the events) at its
-        size. The objection and referral events (`audit.objection_events`) are
+        size. The objection and referral events (`audit.ledger.events`) are
         verified the same way; a bad event is named in `problem` ("objection event N:
         ..."). The schema (triggers, indexes, unique columns) must be intact.
 
         With `since_checkpoint`, only the records and events after the newest
         checkpoint that was signed after a verification are checked, with their link
-        to it (see `audit.verify`); without such a checkpoint the whole ledger is.
+        to it (see `audit.ledger.verify`); without such a checkpoint the whole ledger is.
         """
-        from .verify import verify_ledger
-
         return verify_ledger(self, expected_head, tuple(checkpoints), since_checkpoint=since_checkpoint)
 
 
@@ -595,18 +446,3 @@ def _check_entry(conn: sqlite3.Connection, entry: Entry | PreparedEntry, seq: in
     case_id = entry.case_id if type(entry) is PreparedEntry else entry.case.case_id
     if row[0] != case_id:
         raise BadInput("supersedes", f"record {entry.supersedes} belongs to case {row[0]!r}, not {case_id!r}")
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split the schema into statements (triggers contain semicolons inside BEGIN … END)."""
-    statements, current = [], []
-    for line in script.strip().splitlines():
-        current.append(line)
-        text = "\n".join(current).strip()
-        if text.endswith(";") and (not text.upper().startswith("CREATE TRIGGER") or text.upper().endswith("END;")):
-            statements.append(text)
-            current = []
-    return statements
-
-
-SCHEMA_STATEMENTS = tuple(_split_sql(_SCHEMA))

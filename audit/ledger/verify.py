@@ -13,11 +13,11 @@ records at its size. A ledger rewritten with a recomputed chain and tree still
 fails against a checkpoint signed before the rewrite.
 
 The objection and referral events are verified in the same snapshot
-(`audit.objection_events.verify_events`), and every format-2 checkpoint and an
+(`audit.ledger.events.verify_events`), and every format-2 checkpoint and an
 exported head also pin the events head (count and last hash), so a deleted or
 rewritten event tail is caught against them. The schema the guarantees rest on
 (triggers, indexes, UNIQUE columns) is compared with the ledger's own
-(`audit.schema_check`).
+(`audit.ledger.schema_check`).
 
 Incremental verification (``since_checkpoint``) starts from the newest stored
 checkpoint that `create_checkpoint` signed after a verification passed (the
@@ -40,19 +40,28 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
-from .canonical import CANONICAL_VERSION, GENESIS_HASH
-from .canonical_text import record_bytes_from_stored
-from .errors import BadInput
-from .checkpoints import Checkpoint, CheckpointError, check_signature, stored_checkpoints, verified_anchor
-from .merkle import EMPTY_ROOT, CompactRange, ProofError, check_inclusion, inclusion_proof, leaf_hash, node_hash
-from .merkle_store import LEAF_COLUMNS, STORED_LEVEL, TreeError, leaf_bytes, node_reader
-from .objection_events import event_hash_at, verify_events
-from .schema_check import schema_problems
+from audit.ledger.canonical import CANONICAL_VERSION, GENESIS_HASH
+from audit.ledger.canonical_bulk import record_bytes_from_stored
+from audit.errors import BadInput
+from audit.log.checkpoints import Checkpoint, CheckpointError, check_signature, stored_checkpoints, verified_anchor
+from audit.log.merkle import EMPTY_ROOT, CompactRange, ProofError, check_inclusion, inclusion_proof, leaf_hash, node_hash
+from audit.log.store import LEAF_COLUMNS, STORED_LEVEL, TreeError, leaf_bytes, node_reader
+from audit.ledger.events import event_hash_at, verify_events
+from audit.ledger.schema_check import schema_problems
 
-if TYPE_CHECKING:
-    from .ledger import Head, Ledger, VerifyReport
+from audit.ledger.head import Head, VerifyReport
+from audit.ledger.schema import TYPED_CHECKS
+from audit.ledger.events import has_events_table
+from audit.log.store import OpenLog
+
+
+class OpenLedger(OpenLog, Protocol):
+    """What `verify_ledger` needs of a ledger (an `audit.ledger.Ledger` is one): the log's needs and the path."""
+
+    path: Path
 
 # The hashed fields, in `record_text_bytes` order, then the stored hash. The two large JSON
 # fields are read as their stored UTF-8 bytes (neither decoded nor encoded again), with a flag
@@ -65,7 +74,7 @@ _HASHED = (
 
 
 def verify_ledger(
-    ledger: Ledger, expected_head: Head | None = None, given: tuple[Checkpoint, ...] = (), *,
+    ledger: OpenLedger, expected_head: Head | None = None, given: tuple[Checkpoint, ...] = (), *,
     since_checkpoint: bool = False,
 ) -> VerifyReport:
     """Verify in one read transaction, so records, tree nodes, checkpoints and events are one snapshot.
@@ -75,8 +84,6 @@ def verify_ledger(
     records of the snapshot. Inside a transaction the caller opened (`create_checkpoint`
     holds the write lock), that transaction is the snapshot.
     """
-    from .ledger import _TYPED_CHECKS
-
     conn = ledger.conn
     if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":
         raise BadInput("db", f"{ledger.path} is not UTF-8 encoded, as every dh-audit ledger is")
@@ -88,7 +95,7 @@ def verify_ledger(
         anchor = verified_anchor(ledger) if since_checkpoint else None
         first = anchor[1].tree_size + 1 if anchor is not None else 1
         with ThreadPoolExecutor(max_workers=1) as pool:
-            typed = pool.submit(_typed_column_mismatch_in, ledger.path, _TYPED_CHECKS, last, first)
+            typed = pool.submit(_typed_column_mismatch_in, ledger.path, TYPED_CHECKS, last, first)
             return _verify_pass(ledger, expected_head, given, typed, anchor)
     finally:
         if own:
@@ -135,11 +142,9 @@ def _anchor_start(conn, label: str, anchor: Checkpoint, last: int) -> tuple[_Sta
 
 
 def _verify_pass(
-    ledger: Ledger, expected_head: Head | None, given: tuple[Checkpoint, ...], typed: Future,
+    ledger: OpenLedger, expected_head: Head | None, given: tuple[Checkpoint, ...], typed: Future,
     anchor: tuple[int, Checkpoint] | None = None,
 ) -> VerifyReport:
-    from .ledger import Head, VerifyReport
-
     conn = ledger.conn
     ledger_id = ledger.ledger_id
     first_bad: tuple[int, str] | None = None
@@ -262,8 +267,6 @@ def _verify_pass(
     if problem:
         return VerifyReport(False, count, head, None, problem, mode=mode, since=since)
     signers = tuple(sorted({checkpoint.key_id for _, checkpoint in checkpoints}))
-    from .objection_events import has_events_table
-
     return VerifyReport(True, count, head, tree_root=_fold(frontier).hex(), checkpoints=len(checkpoints),
                         signers=signers, events=events.count if has_events_table(conn) else None, mode=mode,
                         since=since)
@@ -305,7 +308,7 @@ def _node_problem(level: int, idx: int, what: str) -> str:
     return f"Merkle tree node (level {level}, index {idx}) for records {first}–{last} {what}"
 
 
-def _labelled_checkpoints(ledger: Ledger, given: tuple[Checkpoint, ...]) -> list[tuple[str, Checkpoint]]:
+def _labelled_checkpoints(ledger: OpenLedger, given: tuple[Checkpoint, ...]) -> list[tuple[str, Checkpoint]]:
     stored = [
         (f"stored checkpoint {number} (size {c.tree_size}, {c.timestamp})", c)
         for number, c in enumerate(stored_checkpoints(ledger), start=1)

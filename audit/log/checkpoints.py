@@ -14,14 +14,14 @@ no blank line and nothing else::
     events <number of objection and referral events> <hash of the last one, 64 lowercase hex digits>
 
 The ``events`` line (format 2) commits to the hash-chained objection and
-referral events (`audit.objection_events`): their count and the chain hash of
+referral events (`audit.ledger.events`): their count and the chain hash of
 the last one (the genesis hash, 64 zeros, for none). A format-1 checkpoint has
 no ``events`` line and commits to the decision records only.
 
 The signature is plain Ed25519 (RFC 8032) over exactly those bytes, by the
 private key whose id is on the ``key`` line. The root hash is the RFC 6962
 Merkle Tree Hash over the first ``tree size`` records, each leaf being the
-record's canonical bytes (see `audit.merkle_store`).
+record's canonical bytes (see `audit.log.store`).
 
 The exported JSON (``format: dh-audit-checkpoint/2``; ``/1`` without the
 events fields is still read) carries the fields of the
@@ -42,18 +42,16 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 import attrs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from . import merkle_store
-from .errors import BadInput
-from .merkle import ProofError
-from .signing import key_id, raw_public_key, signature_valid
+from audit.log import store as merkle_store
+from audit.errors import BadInput
+from audit.log.merkle import ProofError
+from audit.log.signing import key_id, raw_public_key, signature_valid
+from audit.log.store import OpenLog
 
-if TYPE_CHECKING:
-    from .ledger import Ledger
 
 FORMAT = "dh-audit-checkpoint/2"
 FORMAT_V1 = "dh-audit-checkpoint/1"
@@ -87,7 +85,7 @@ BEGIN
 END;
 """
 
-_COLUMNS = ("tree_size", "root_hash", "timestamp", "key_id", "public_key", "signature", "event_count", "event_hash")
+COLUMNS = ("tree_size", "root_hash", "timestamp", "key_id", "public_key", "signature", "event_count", "event_hash")
 ADDED_COLUMNS = {
     "event_count": "INTEGER CHECK (event_count >= 0)",
     "event_hash": "TEXT",
@@ -264,47 +262,6 @@ def checkpoint_timestamp(moment: datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class LedgerUnverified(RuntimeError):
-    """The ledger does not verify, so it is neither signed nor published."""
-
-
-def create_checkpoint(
-    ledger: Ledger, private_key: Ed25519PrivateKey, clock: Callable[[], datetime] | None = None
-) -> Checkpoint:
-    """Verify the ledger, then sign its tree head and events head and append the checkpoint, atomically.
-
-    The verification is incremental from the last checkpoint made this way, or full
-    when there is none (`audit.verify`); it runs under the same write lock as the
-    signing, so nothing is appended in between. Raises `LedgerUnverified` when it fails:
-    a forged ledger is never signed.
-    """
-    from .objection_events import events_head
-    from .verify import verify_ledger
-
-    conn = ledger.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        report = verify_ledger(ledger, since_checkpoint=True)
-        if not report.ok:
-            reason = report.summary().removeprefix('FAILED').lstrip(': ')
-            raise LedgerUnverified(f"{ledger.path} does not verify, so it is not signed: {reason}")
-        size = merkle_store.tree_size(conn)
-        root_hash = merkle_store.compact_range(conn, size).root()
-        checkpoint = sign(ledger.ledger_id, size, root_hash, checkpoint_timestamp(clock() if clock else None),
-                          private_key, events_head(conn))
-        number = conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM checkpoints").fetchone()[0]
-        conn.execute(
-            f"INSERT INTO checkpoints (number, {', '.join(_COLUMNS)}, verified) "
-            f"VALUES ({', '.join('?' for _ in range(len(_COLUMNS) + 2))})",
-            (number, *(getattr(checkpoint, name) for name in _COLUMNS), report.mode),
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return checkpoint
-
-
 def migrate(conn) -> None:
     """Add the columns of format-2 checkpoints to an older ledger's ``checkpoints`` table (in a transaction)."""
     present = {row[1] for row in conn.execute("PRAGMA table_info(checkpoints)")}
@@ -323,24 +280,24 @@ def migrate(conn) -> None:
         raise
 
 
-def verified_anchor(ledger: Ledger) -> tuple[int, Checkpoint] | None:
+def verified_anchor(ledger: OpenLog) -> tuple[int, Checkpoint] | None:
     """The newest stored checkpoint that was signed after the ledger verified: (its number, it), or None."""
-    query = (f"SELECT number, {', '.join(_COLUMNS)} FROM checkpoints WHERE verified IS NOT NULL "
+    query = (f"SELECT number, {', '.join(COLUMNS)} FROM checkpoints WHERE verified IS NOT NULL "
              "ORDER BY number DESC LIMIT 1")
     row = ledger.conn.execute(query).fetchone()
     return None if row is None else (row[0], Checkpoint(ledger.ledger_id, *row[1:]))
 
 
-def stored_checkpoints(ledger: Ledger) -> list[Checkpoint]:
+def stored_checkpoints(ledger: OpenLog) -> list[Checkpoint]:
     """Every checkpoint appended to the ledger, oldest first."""
     ledger_id = ledger.ledger_id
-    rows = ledger.conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM checkpoints ORDER BY number")
+    rows = ledger.conn.execute(f"SELECT {', '.join(COLUMNS)} FROM checkpoints ORDER BY number")
     return [Checkpoint(ledger_id, *row) for row in rows]
 
 
-def latest_checkpoint(ledger: Ledger) -> Checkpoint | None:
+def latest_checkpoint(ledger: OpenLog) -> Checkpoint | None:
     """The newest signed tree head of the ledger, or None if none was made yet."""
-    query = f"SELECT {', '.join(_COLUMNS)} FROM checkpoints ORDER BY number DESC LIMIT 1"
+    query = f"SELECT {', '.join(COLUMNS)} FROM checkpoints ORDER BY number DESC LIMIT 1"
     row = ledger.conn.execute(query).fetchone()
     return None if row is None else Checkpoint(ledger.ledger_id, *row)
 
@@ -372,7 +329,7 @@ def describe_checkpoint(checkpoint: Checkpoint | None, records: int | None = Non
     return text + "."
 
 
-def covering_checkpoint(ledger: Ledger) -> Checkpoint | None:
+def covering_checkpoint(ledger: OpenLog) -> Checkpoint | None:
     """The latest checkpoint if it covers every record now in the ledger, else None (sign a new one first)."""
     checkpoint = latest_checkpoint(ledger)
     if checkpoint is None or checkpoint.tree_size != merkle_store.tree_size(ledger.conn):

@@ -11,7 +11,7 @@ Inclusion proof JSON (``format: dh-audit-proof/1``, ``type: inclusion``):
 ``0x00 || leaf`` itself) and ``audit_path`` (hex hashes, leaf to root, as RFC
 6962 §2.1.1). Consistency proof JSON (``type: consistency``): ``size1``,
 ``size2``, ``root1``, ``root2`` (hex) and ``proof`` (hex, RFC 6962 §2.1.2).
-Verification follows RFC 9162 §2.1.3.2 and §2.1.4.2 (`audit.merkle`).
+Verification follows RFC 9162 §2.1.3.2 and §2.1.4.2 (`audit.log.merkle`).
 """
 
 from __future__ import annotations
@@ -19,19 +19,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import attrs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from . import merkle_store
-from .checkpoints import Checkpoint, check_signature
-from .errors import BadInput
-from .merkle import ProofError, check_consistency, check_inclusion, leaf_hash
-from .merkle_store import tree_size
-
-if TYPE_CHECKING:
-    from .ledger import Ledger
+from audit.log import store as merkle_store
+from audit.log.checkpoints import Checkpoint, check_signature
+from audit.errors import BadInput
+from audit.log.merkle import ProofError, check_consistency, check_inclusion, leaf_hash
+from audit.log.store import OpenLog, tree_size
 
 FORMAT = "dh-audit-proof/1"
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
@@ -90,7 +86,7 @@ Proof = InclusionProof | ConsistencyProof
 # --- making proofs (needs the ledger) -----------------------------------------------------------
 
 
-def _size_of(ledger: Ledger, checkpoint: Checkpoint | None, field: str) -> int:
+def _size_of(ledger: OpenLog, checkpoint: Checkpoint | None, field: str) -> int:
     if checkpoint is None:
         return tree_size(ledger.conn)
     if checkpoint.ledger_id != ledger.ledger_id:
@@ -102,7 +98,7 @@ def _size_of(ledger: Ledger, checkpoint: Checkpoint | None, field: str) -> int:
     return checkpoint.tree_size
 
 
-def prove_inclusion(ledger: Ledger, seq: int, checkpoint: Checkpoint | None = None) -> InclusionProof:
+def prove_inclusion(ledger: OpenLog, seq: int, checkpoint: Checkpoint | None = None) -> InclusionProof:
     """Prove record ``seq`` is in the tree of the checkpoint's size (default: the current size).
 
     The proof carries the root recomputed from the ledger; `check_inclusion_proof`
@@ -113,7 +109,7 @@ def prove_inclusion(ledger: Ledger, seq: int, checkpoint: Checkpoint | None = No
 
 
 def prove_inclusions(
-    ledger: Ledger, seqs: Iterable[int], checkpoint: Checkpoint | None = None
+    ledger: OpenLog, seqs: Iterable[int], checkpoint: Checkpoint | None = None
 ) -> list[InclusionProof]:
     """`prove_inclusion` for many records in one read transaction, sharing the recomputed blocks."""
     conn = ledger.conn
@@ -136,7 +132,7 @@ def prove_inclusions(
         conn.execute("COMMIT")
 
 
-def prove_consistency(ledger: Ledger, older: Checkpoint, newer: Checkpoint | None = None) -> ConsistencyProof:
+def prove_consistency(ledger: OpenLog, older: Checkpoint, newer: Checkpoint | None = None) -> ConsistencyProof:
     """Prove the tree at ``newer`` (default: the current tree) extends the tree at ``older``.
 
     The roots in the proof are recomputed from the ledger; `check_consistency_proof`

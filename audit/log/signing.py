@@ -15,8 +15,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .errors import BadInput
-from .outputs import KEY, output
+from audit.errors import BadInput
+from audit.outputs import KEY, output
 
 
 def raw_public_key(key: Ed25519PublicKey) -> bytes:

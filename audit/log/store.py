@@ -1,8 +1,8 @@
 """The ledger's RFC 6962 Merkle tree, kept in the ledger file next to the records.
 
 Leaf ``i`` (0-based) is the canonical bytes of the record with seq ``i + 1``
-(`audit.canonical.record_bytes` of its stored fields); leaf and node hashes are
-those of `audit.merkle` (RFC 6962 §2.1).
+(`audit.ledger.canonical.record_bytes` of its stored fields); leaf and node hashes are
+those of `audit.log.merkle` (RFC 6962 §2.1).
 
 What is stored
 --------------
@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from typing import Protocol
 
-from .canonical import record_bytes
-from .errors import BadInput
-from .merkle import (
+from audit.ledger.canonical import record_bytes
+from audit.errors import BadInput
+from audit.log.merkle import (
     CompactRange,
     MerkleLog,
     Node,
@@ -71,6 +72,15 @@ LEAF_COLUMNS = (
 """The stored fields a leaf is made of, in the order `leaf_bytes` reads them."""
 
 INSERT_NODE_SQL = "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)"
+
+
+class OpenLog(Protocol):
+    """What the log needs of a ledger: its open connection and its id (an `audit.ledger.Ledger` is one)."""
+
+    conn: sqlite3.Connection
+
+    @property
+    def ledger_id(self) -> str: ...
 
 
 class TreeError(RuntimeError):
@@ -115,7 +125,7 @@ CACHED_BLOCKS = 8
 
 
 def node_reader(conn: sqlite3.Connection) -> NodeGetter:
-    """A `node(level, index)` getter over the ledger's stored tree, for `audit.merkle`'s proof functions.
+    """A `node(level, index)` getter over the ledger's stored tree, for `audit.log.merkle`'s proof functions.
 
     Levels >= `STORED_LEVEL` are read from ``merkle_nodes``; lower ones are
     recomputed from the records of their block, and the last `CACHED_BLOCKS`

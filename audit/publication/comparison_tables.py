@@ -1,4 +1,4 @@
-"""The comparison as publishable tables, protected by `audit.disclosure` (SPEC §7).
+"""The comparison as publishable tables, protected by `audit.publication.disclosure` (SPEC §7).
 
 Every count the comparison report shows comes from one of these linked tables,
 margins included, and all of them are protected together:
@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import attrs
 
-from .compare import AFTER, BANDS, BEFORE, CELLS, GAINS, LOSES, SIDES, STAYS_ELIGIBLE, STAYS_INELIGIBLE, Comparison
-from .disclosure import TOTAL, CountTable, ProtectionResult, Relation, protect
+from audit.analysis.compare import AFTER, BANDS, BEFORE, CELLS, GAINS, LOSES, SIDES, STAYS_ELIGIBLE, STAYS_INELIGIBLE, Comparison
+from audit.publication.disclosure import TOTAL, CountTable, ProtectionResult, Relation, protect
 
 TRANSITIONS = "overgangen"
 MATRIX = "matrix"

@@ -18,9 +18,9 @@ import sqlite3
 
 import attrs
 
-from .objection_events import has_events_table
-from .objections import OUTCOMES
-from .referrals import GRANTED, PENDING, REFUSED, ROUTE_CODES
+from audit.ledger.events import has_events_table
+from audit.casework.objections import OUTCOMES
+from audit.casework.referrals import GRANTED, PENDING, REFUSED, ROUTE_CODES
 
 OBJECTION_CATEGORIES = (*OUTCOMES, PENDING)
 REFERRAL_OUTCOMES = (GRANTED, REFUSED, PENDING)

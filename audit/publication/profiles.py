@@ -19,10 +19,10 @@ than group wrongly. Every comparison is encoded so that below, equal to and
 above a cut point are three different values, whatever the operator the rule
 uses.
 
-The grouping is checked twice: `audit.statistics` decides the first and the
+The grouping is checked twice: `audit.publication.statistics` decides the first and the
 last case of every group and refuses to publish when they differ, and
 `tests/test_publish.py` compares the grouped counts with the case-by-case
-comparison and boundary accumulators (`audit.compare`, `audit.boundary`).
+comparison and boundary accumulators (`audit.analysis.compare`, `audit.analysis.boundary`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from decisions.frameworks import (
 )
 from decisions.inputs import PGV_COUNT_CUTOFF, PGV_THRESHOLD_MM_S
 
-from .scan import LATEST_SEQS
+from audit.ledger.scan import LATEST_SEQS
 
 # The ledger's typed column of each amount fact, in cents.
 AMOUNT_COLUMNS = {
@@ -63,7 +63,7 @@ PLAIN_COLUMNS = ("technical_cause", "in_pilot_area", "in_reinforcement_area", "r
 # `pgv_event_just_below_5mms` (decisions.boundary): an event before the cut-off with 4.5 <= pgv < 5.0 mm/s.
 # Stored PGV values are `str(Decimal)` of a plain decimal, so that range is exactly the text pattern below.
 if (PGV_MARGIN_FROM, PGV_THRESHOLD_MM_S) != (Decimal("4.5"), Decimal("5.0")):
-    raise ImportError("audit.profiles: the near-event pattern assumes the range 4.5 to 5.0 mm/s; update it")
+    raise ImportError("audit.publication.profiles: the near-event pattern assumes the range 4.5 to 5.0 mm/s; update it")
 _NEAR_EVENT_GLOB = "4.[5-9]*"
 
 
@@ -107,8 +107,8 @@ def cut_points(frameworks: Iterable[Framework]) -> tuple[dict[str, set[int]], in
                 min_events = max(min_events, int(criterion.min_events.value))
             elif not isinstance(criterion, (PilotArea, TechnicalCause)):
                 raise ValueError(
-                    f"audit.profiles cannot group cases for the criterion {type(criterion).__name__} of framework "
-                    f"{framework.id!r}: add its comparisons to audit.profiles"
+                    f"audit.publication.profiles cannot group cases for the criterion {type(criterion).__name__} of framework "
+                    f"{framework.id!r}: add its comparisons to audit.publication.profiles"
                 )
         cap = framework.cap_rule
         if isinstance(cap, WozCap):
@@ -116,7 +116,7 @@ def cut_points(frameworks: Iterable[Framework]) -> tuple[dict[str, set[int]], in
             if cap.floor is not None:  # below the floor (I-4) the maximum is not the WOZ value
                 amounts[AMOUNT_COLUMNS["woz_value_eur"]].add(_cents(cap.floor.value))
         elif not isinstance(cap, PilotCap):  # a pilot cap is a constant for every eligible case
-            raise ValueError(f"audit.profiles cannot group cases for the cap rule {type(cap).__name__}")
+            raise ValueError(f"audit.publication.profiles cannot group cases for the cap rule {type(cap).__name__}")
         if framework.transitional is not None:
             dossier_cuts.add(framework.transitional.dossier_opened_before.value)
     return amounts, min_events, dossier_cuts

@@ -1,14 +1,14 @@
 """`publish`: build the public statistics database from the ledger, with disclosure control (SPEC §7).
 
 The statistics database holds protected aggregates only: the tables of
-`audit.publication_tables`, each cell with its margins, a suppressed cell as
+`audit.publication.tables`, each cell with its margins, a suppressed cell as
 NULL with the public status ``onderdrukt``, and the table ``_publicatie`` about
 the source. It holds no case id, no address id, no date finer than a month, and
 none of the detailed suppression reasons (they would undo the suppression).
 
 The confidential audit of the suppression (true values and feasible intervals)
 is written next to the ledger, never into the statistics database. Publishing
-fails with `audit.disclosure.DisclosureError` when a suppressed cell cannot be
+fails with `audit.publication.disclosure.DisclosureError` when a suppressed cell cannot be
 protected.
 
 The ledger is read in one read transaction (a consistent snapshot while others
@@ -27,8 +27,9 @@ from pathlib import Path
 
 import attrs
 
-from .checkpoints import Checkpoint, LedgerUnverified, latest_checkpoint
-from .disclosure import (
+from audit.ledger.checkpointing import LedgerUnverified
+from audit.log.checkpoints import Checkpoint, latest_checkpoint
+from audit.publication.disclosure import (
     DEFAULT_POLICY,
     PUBLIC_STATUS_SUPPRESSED,
     STATUS_PUBLISHED,
@@ -36,11 +37,11 @@ from .disclosure import (
     ProtectionResult,
     protect,
 )
-from .errors import BadInput
-from .ledger import Ledger
-from .outputs import DISCLOSURE_AUDIT, STATISTICS_DB, Output, check_ledger_path, distinct, inputs, output
-from .publication_tables import DIMENSION_LABELS, SQL_TABLES, SqlTable, publication_tables
-from .statistics import LedgerStatistics, ledger_statistics
+from audit.errors import BadInput
+from audit.ledger.store import Ledger
+from audit.outputs import DISCLOSURE_AUDIT, STATISTICS_DB, Output, check_ledger_path, distinct, inputs, output
+from audit.publication.tables import DIMENSION_LABELS, SQL_TABLES, SqlTable, publication_tables
+from audit.publication.statistics import LedgerStatistics, ledger_statistics
 
 PUBLICATION_TABLE = "_publicatie"
 TITLE = "Duurzaam herstel: geanonimiseerde statistiek"

@@ -1,6 +1,6 @@
 """`serve`: the statistics database in Datasette, immutable, with the Dutch metadata and the dashboard.
 
-Only a publication made by `audit.publish` is served: a file with a ``records``
+Only a publication made by `audit.publication.publish` is served: a file with a ``records``
 table is a decision ledger and is refused, and so is a file without the
 ``_publicatie`` table. Datasette opens the file immutable (read only, like
 ``datasette -i``), so no request can change it; the canned queries are plain
@@ -19,8 +19,8 @@ import importlib.util
 import json
 from pathlib import Path
 
-from .errors import BadInput
-from .outputs import is_sqlite, sqlite_tables
+from audit.errors import BadInput
+from audit.outputs import is_sqlite, sqlite_tables
 
 METADATA_FILE = "datasette_metadata.json"
 DATABASE_KEY = "statistiek"
@@ -30,7 +30,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 LEDGER_TABLES = ("records", "objection_events", "merkle_nodes", "checkpoints")
 
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parents[1]  # the audit package
 METADATA_PATHS = (_HERE / METADATA_FILE, _HERE.parent / METADATA_FILE)
 
 

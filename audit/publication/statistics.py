@@ -9,12 +9,12 @@ Two kinds of counts, each over the latest record of every case (the decision in 
 - *evaluated*: every case's latest facts decided again under every framework, for
   the framework comparison tables: the transition matrix (`pilot-2024` to `2026`)
   with its causes, the failing criteria per framework, and the boundary classes
-  under `2026`. The classification is that of `audit.compare.transition` and
+  under `2026`. The classification is that of `audit.analysis.compare.transition` and
   `decisions.boundary.boundary_classes`, applied once per fact profile
-  (`audit.profiles`) and counted with the profile's number of cases.
+  (`audit.publication.profiles`) and counted with the profile's number of cases.
 
-Nothing here is fit to publish as it is: `audit.publication_tables` turns these
-counts into tables for `audit.disclosure`.
+Nothing here is fit to publish as it is: `audit.publication.tables` turns these
+counts into tables for `audit.publication.disclosure`.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from decisions.evaluate import ELIGIBLE
 from decisions.frameworks import FRAMEWORKS, Framework, get_framework
 from decisions.inputs import parse_case
 
-from .compare import DEFAULT_FROM, DEFAULT_TO, SYNTHETIC_PREFIX, cause_key, transition
-from .objection_stats import ObjectionCount, ReferralCount, objection_counts, referral_counts
-from .profiles import Profile, profiles
-from .replay import Installed
-from .scan import LATEST_SEQS
+from audit.analysis.compare import DEFAULT_FROM, DEFAULT_TO, SYNTHETIC_PREFIX, cause_key, transition
+from audit.publication.objection_stats import ObjectionCount, ReferralCount, objection_counts, referral_counts
+from audit.publication.profiles import Profile, profiles
+from audit.analysis.replay import Installed
+from audit.ledger.scan import LATEST_SEQS
 
 def quarter_sql(column: str) -> str:
     """SQL: the quarter `YYYY-Qn` of an ISO date column."""
@@ -145,7 +145,7 @@ def _classify_profile(conn, profile: Profile, frameworks, before, after, install
         if other != found:
             raise ProfileMismatch(
                 f"records {profile.first_seq} and {profile.last_seq} share a fact profile but are decided "
-                "differently; audit.profiles misses a comparison the decision logic makes"
+                "differently; audit.publication.profiles misses a comparison the decision logic makes"
             )
     return found
 

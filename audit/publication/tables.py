@@ -8,7 +8,7 @@ every margin (``Totaal``). The unit of each table:
 - ``overgangen`` (gemeente x overgang): every case, its latest facts decided under
   ``pilot-2024`` and under ``2026`` (the transition matrix per municipality);
 - ``oorzaken`` (verandering x oorzaak): the cases of ``overgangen`` that gain or
-  lose, by the criteria whose result changed (``audit.compare``); the gains and the
+  lose, by the criteria whose result changed (``audit.analysis.compare``); the gains and the
   losses are two disclosure tables with their own causes, each with its total;
 - ``afwijzingsgronden`` (kader x criterium): every case decided under every
   framework; a case counts once for every criterion it fails (the total counts
@@ -21,7 +21,7 @@ every margin (``Totaal``). The unit of each table:
 - ``verwijsbare_besluiten`` (kwartaal): decisions in force that name the IVS and
   CBS hardship routes, by the quarter of the decision date;
 - ``verwijzingen`` (kwartaal x route x uitkomst): referrals to the IVS or the CBS,
-  by the quarter they were made (``audit.objection_stats``);
+  by the quarter they were made (``audit.publication.objection_stats``);
 - ``bezwaren`` (kwartaal x uitkomst): objections, by the quarter they were received.
 
 ``uitkomsten`` and ``overgangen`` count the same cases (population ``zaken``): the
@@ -53,12 +53,12 @@ from decisions.boundary import (
 from decisions.evaluate import ELIGIBLE, NOT_ELIGIBLE
 from decisions.frameworks import FRAMEWORKS, Framework, Parameter, PilotArea, PilotCap
 
-from .compare import CELLS, GAINS, LOSES, STAYS_ELIGIBLE, STAYS_INELIGIBLE, TRANSITIONAL
-from .disclosure import TOTAL, AmountTable, CellRef, CountTable, Relation
-from .objection_stats import OBJECTION_CATEGORIES, REFERRAL_OUTCOMES, quarters_between
-from .objections import INADMISSIBLE, PARTLY_UPHELD, REJECTED, UPHELD
-from .referrals import GRANTED, PENDING, REFUSED, ROUTE_CODES
-from .statistics import LedgerStatistics
+from audit.analysis.compare import CELLS, GAINS, LOSES, STAYS_ELIGIBLE, STAYS_INELIGIBLE, TRANSITIONAL
+from audit.publication.disclosure import TOTAL, AmountTable, CellRef, CountTable, Relation
+from audit.publication.objection_stats import OBJECTION_CATEGORIES, REFERRAL_OUTCOMES, quarters_between
+from audit.casework.objections import INADMISSIBLE, PARTLY_UPHELD, REJECTED, UPHELD
+from audit.casework.referrals import GRANTED, PENDING, REFUSED, ROUTE_CODES
+from audit.publication.statistics import LedgerStatistics
 
 UITKOMSTEN = "uitkomsten"
 OVERGANGEN = "overgangen"

@@ -15,7 +15,7 @@ from decisions.boundary import (
 )
 from decisions.counterfactual import Counterfactual
 
-from .compare import (
+from audit.analysis.compare import (
     BAND_50K_TO_125K,
     BAND_LOWER,
     BAND_OVER_125K,
@@ -28,8 +28,8 @@ from .compare import (
     STAYS_INELIGIBLE,
     TRANSITIONAL,
 )
-from .replay import DIVERGED, NOT_REPLAYABLE, REASON_FRAMEWORK_MISSING, REASON_INPUTS_INVALID, REPRODUCED
-from .wording import BASIS_LABELS, CAP_BASIS_LABELS, CRITERION_LABELS
+from audit.analysis.replay import DIVERGED, NOT_REPLAYABLE, REASON_FRAMEWORK_MISSING, REASON_INPUTS_INVALID, REPRODUCED
+from audit.reports.wording import BASIS_LABELS, CAP_BASIS_LABELS, CRITERION_LABELS
 
 CLASS_LABELS = {
     FAILS_ONE_CRITERION: "Voldoet aan alle voorwaarden op één na",
@@ -94,7 +94,7 @@ def decimal_nl(value: str | Decimal) -> str:
 
 def describe_event_counterfactual(event: EventCounterfactual) -> str:
     """Completes "De uitkomst zou anders zijn als ..." for one earthquake just below 5 mm/s."""
-    from .rendering import datum
+    from audit.reports.rendering import datum
 
     return (
         f"de beving bij {event.place} van {datum(event.event_date)} op het adres 5,0 mm/s had gegeven in plaats van"

@@ -3,7 +3,7 @@
 Every report is self-contained HTML (inline CSS and SVG; nothing to load) or
 Markdown. Nothing in a report depends on the clock or on chance: the same ledger
 gives the same bytes. The comparison report shows only counts protected by
-`audit.disclosure`; a suppressed count shows as `SUPPRESSED`.
+`audit.publication.disclosure`; a suppressed count shows as `SUPPRESSED`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decisions.evaluate import Decision, decision_from_data
 from decisions.fingerprint import framework_fingerprint
 from decisions.frameworks import Framework
 
-from .analysis_wording import (
+from audit.reports.analysis_wording import (
     BAND_LABELS,
     CAUSE_LABELS,
     CLASS_LABELS,
@@ -27,10 +27,10 @@ from .analysis_wording import (
     STATUS_LABELS,
     describe_event_counterfactual,
 )
-from .boundary import BoundarySummary, Found
-from .checkpoints import describe_checkpoint
-from .compare import BANDS, CELLS, GAINS, LOSES
-from .comparison_tables import (
+from audit.analysis.boundary import BoundarySummary, Found
+from audit.log.checkpoints import describe_checkpoint
+from audit.analysis.compare import BANDS, CELLS, GAINS, LOSES
+from audit.publication.comparison_tables import (
     CAP_BANDS,
     EXCEEDANCE,
     I1,
@@ -41,12 +41,12 @@ from .comparison_tables import (
     YES,
     ProtectedComparison,
 )
-from .disclosure import TOTAL
-from .rendering import datum, getal, render
-from .replay import ReplayResult
-from .scan import StoredRecord
-from .svg import bar_chart
-from .wording import CRITERION_LABELS, OUTCOME_LABELS, describe_counterfactual, describe_criterion, euro
+from audit.publication.disclosure import TOTAL
+from audit.reports.rendering import datum, getal, render
+from audit.analysis.replay import ReplayResult
+from audit.ledger.scan import StoredRecord
+from audit.reports.charts import bar_chart
+from audit.reports.wording import CRITERION_LABELS, OUTCOME_LABELS, describe_counterfactual, describe_criterion, euro
 
 SUPPRESSED = "·"
 GAINS_COLOUR = "#01689b"
@@ -179,7 +179,7 @@ def compare_context(
     """Everything the comparison report shows, as protected, formatted counts.
 
     `signed_head` is the Dutch sentence naming the signed checkpoint the figures were
-    computed from (`audit.checkpoints.describe_checkpoint`).
+    computed from (`audit.log.checkpoints.describe_checkpoint`).
     """
     comparison = protected.comparison
     municipalities = comparison.municipalities

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from .wording import (
+from audit.reports.wording import (
     BASIS_LABELS,
     CAP_BASIS_LABELS,
     CRITERION_LABELS,
@@ -22,7 +22,7 @@ from .wording import (
     maximum_reason,
 )
 
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parents[1]  # the audit package
 TEMPLATE_DIRS = [_HERE / "templates", _HERE.parent / "templates"]
 
 _MONTHS = (

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit.synth import generate_cases
-from conftest import case_data
+from tests.support.cases import case_data
 from decisions.amounts import JsonNumber
 from decisions.errors import InvalidCase
 from decisions.case_json import DuplicateKeys, LongInteger

@@ -7,7 +7,7 @@ for a deliberate, documented change, with `pytest --force-regen`.
 
 import json
 
-from golden_corpus import corpus
+from tests.support.golden_corpus import corpus
 from decisions.evaluate import decision_to_data, evaluate
 from decisions.fingerprint import framework_fingerprint
 from decisions.frameworks import FRAMEWORKS

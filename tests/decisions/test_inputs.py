@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import case_data
+from tests.support.cases import case_data
 from decisions.errors import InvalidCase
 from decisions.inputs import case_to_data, load_case, parse_case
 

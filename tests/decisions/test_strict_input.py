@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit.cli import main
-from conftest import case_data
+from tests.support.cases import case_data
 from decisions.errors import InvalidCase
 from decisions.fast_inputs import load_case_fast
 from decisions.input_rules import MAX_CASE_BYTES

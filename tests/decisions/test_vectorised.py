@@ -1,7 +1,7 @@
 """The vectorised evaluator (`decisions.vectorised`) against the per-case one (`decisions.evaluate`).
 
 Differential: every decision rebuilt from the vectorised arrays equals `evaluate`
-field for field, and its canonical JSON (`audit.decision_text`) equals
+field for field, and its canonical JSON (`audit.analysis.decision_text_bulk`) equals
 `canonical_json(decision_to_data(evaluate(...)))` byte for byte: on random cases
 around every threshold (hypothesis), on the whole golden corpus under the three
 frameworks, and under frameworks whose parameters were changed.
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.canonical import canonical_json
-from audit.decision_text import decision_texts
+from audit.ledger.canonical import canonical_json
+from audit.analysis.decision_text_bulk import decision_texts
 from decisions.evaluate import decide, decision_to_data, evaluate
 from decisions.fingerprint import framework_fingerprint
 from decisions.frameworks import (
@@ -38,8 +38,8 @@ from decisions.vectorised import (
     mirrored_logic_digest,
     supports,
 )
-from golden_corpus import corpus
-from vector_cases import amounts, case_data, cases
+from tests.support.golden_corpus import corpus
+from tests.support.vector_cases import amounts, case_data, cases
 
 FRAMEWORK_IDS = tuple(FRAMEWORKS)
 # The bulk path must agree with the per-case one under the variant readings too (compare accepts them).

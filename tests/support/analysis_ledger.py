@@ -17,7 +17,7 @@ from pathlib import Path
 
 import attrs
 
-from conftest import case_data
+from tests.support.cases import case_data
 from audit.ledger import Entry, Ledger
 from decisions.evaluate import ELIGIBLE, evaluate
 from decisions.inputs import parse_case

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from audit.canonical import chain_hash, record_bytes
-from audit.merkle_store import build
+from audit.ledger.canonical import chain_hash, record_bytes
+from audit.log.store import build
 
 HASHED = ("seq", "record_id", "case_id", "kind", "supersedes", "recorded_at", "framework", "framework_fingerprint",
           "engine_version", "canonical_version", "inputs", "decision", "actor", "prev_hash")
@@ -32,7 +32,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
 def restore_triggers(conn: sqlite3.Connection) -> None:
     """Put the dropped triggers back as the ledger made them, so `verify`'s schema check sees nothing."""
     from audit.ledger import SCHEMA_STATEMENTS
-    from audit.objection_events import ensure_schema, has_events_table
+    from audit.ledger.events import ensure_schema, has_events_table
 
     for statement in SCHEMA_STATEMENTS:
         if statement.upper().startswith("CREATE TRIGGER"):

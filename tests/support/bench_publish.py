@@ -15,11 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from publication_ledger import build
-from audit.disclosure import protect
-from audit.publication_tables import publication_tables
-from audit.publish import publish
-from audit.statistics import ledger_statistics
+from tests.support.publication_ledger import build
+from audit.publication.disclosure import protect
+from audit.publication.tables import publication_tables
+from audit.publication.publish import publish
+from audit.publication.statistics import ledger_statistics
 
 
 def main(ledger: Path, n: int) -> None:

@@ -3,7 +3,7 @@
 No extra Python dependency: Chromium is driven over the DevTools protocol with a
 minimal WebSocket client (RFC 6455, client side) written on the standard library.
 
-    from browser import open_page
+    from tests.support.browser import open_page
     page = open_page(Path("report.html"), screenshot=Path("tests/artifacts/report.png"))
     assert page.errors == [] and page.external_requests == []
 

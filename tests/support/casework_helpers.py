@@ -6,11 +6,11 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from conftest import case_data
-from test_ledger import counter_ids, fixed_clock
-from audit.casework import Casework
+from tests.support.cases import case_data
+from tests.audit.ledger.test_ledger import counter_ids, fixed_clock
+from audit.casework.steps import Casework
 from audit.ledger import Ledger
-from audit.objection_events import has_events_table
+from audit.ledger.events import has_events_table
 from decisions.inputs import parse_case
 
 

@@ -7,9 +7,9 @@ Appends COUNT cases one by one and prints each seq as soon as `append` returned.
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root, for `tests.support`
 
-from conftest import case_data  # noqa: E402
+from tests.support.cases import case_data  # noqa: E402
 from audit.ledger import Ledger  # noqa: E402
 from decisions.inputs import parse_case  # noqa: E402
 

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import attrs
 
-from audit.casework import Casework
+from audit.casework.steps import Casework
 from audit.ledger import Ledger
-from audit.objections import decide_objection, file_objection
-from audit.referrals import decide_referral, file_referral
+from audit.casework.objections import decide_objection, file_objection
+from audit.casework.referrals import decide_referral, file_referral
 from audit.synth import generate_cases
 from decisions.inputs import parse_case
 

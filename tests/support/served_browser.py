@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from browser import TIMEOUT_S, PageReport, _DevTools, _stop, _WebSocket, chromium_path
+from tests.support.browser import TIMEOUT_S, PageReport, _DevTools, _stop, _WebSocket, chromium_path
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 

@@ -21,7 +21,7 @@ reasons (:data:`STATUS_REVEALING_ZERO` says the value is 0, :data:`STATUS_PRIMAR
 says it is 1..9) would undo the suppression.
 """
 
-from audit.disclosure.engine import (
+from audit.publication.disclosure.engine import (
     AUDIT_EXPOSED,
     AUDIT_PROTECTED,
     AuditEntry,
@@ -29,7 +29,7 @@ from audit.disclosure.engine import (
     audit,
     population_relations,
 )
-from audit.disclosure.model import (
+from audit.publication.disclosure.model import (
     DEFAULT_POLICY,
     PUBLIC_STATUS_SUPPRESSED,
     STATISTIC_MEAN,
@@ -49,8 +49,8 @@ from audit.disclosure.model import (
     Relation,
     margin_relations,
 )
-from audit.disclosure.protect import ProtectedTable, ProtectionResult, PublishedCell, protect
-from audit.disclosure.rules import (
+from audit.publication.disclosure.protect import ProtectedTable, ProtectionResult, PublishedCell, protect
+from audit.publication.disclosure.rules import (
     amount_status,
     fails_p_percent,
     implied_zeros,

@@ -33,7 +33,7 @@ import attrs
 import numpy as np
 from scipy.optimize import linprog
 
-from audit.disclosure.model import (
+from audit.publication.disclosure.model import (
     DEFAULT_POLICY,
     STATISTIC_MEAN,
     STATISTIC_SUM,
@@ -49,7 +49,7 @@ from audit.disclosure.model import (
     margin_level,
     margin_relations,
 )
-from audit.disclosure.rules import round_amount
+from audit.publication.disclosure.rules import round_amount
 
 #: Audit status of a suppressed cell whose interval is wide enough.
 AUDIT_PROTECTED = "protected"

@@ -14,7 +14,7 @@ What a reader knows besides the published values is expressed as linear
 :class:`Relation` objects over cells (:class:`CellRef`). Margin relations inside
 a table are implied by the table itself. Relations across tables are either
 declared explicitly, or derived from a common *population* (see
-:func:`audit.disclosure.engine.population_relations`).
+:func:`audit.publication.disclosure.engine.population_relations`).
 """
 
 from __future__ import annotations

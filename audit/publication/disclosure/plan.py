@@ -44,7 +44,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csc_matrix, csr_matrix, vstack
 
-from audit.disclosure.engine import AMOUNT, COUNT, System
+from audit.publication.disclosure.engine import AMOUNT, COUNT, System
 
 #: Deviations below this share of the width are LP round-off.
 _TOLERANCE = 1e-6

@@ -13,8 +13,8 @@ from typing import Any
 
 import attrs
 
-from audit.disclosure.engine import AMOUNT, COUNT, AuditReport, System, build_report
-from audit.disclosure.model import (
+from audit.publication.disclosure.engine import AMOUNT, COUNT, AuditReport, System, build_report
+from audit.publication.disclosure.model import (
     DEFAULT_POLICY,
     PUBLIC_STATUS_SUPPRESSED,
     STATISTIC_MEAN,
@@ -28,8 +28,8 @@ from audit.disclosure.model import (
     Relation,
     Table,
 )
-from audit.disclosure.rules import implied_zeros, primary_suppression, round_amount
-from audit.disclosure.secondary import Suppressor
+from audit.publication.disclosure.rules import implied_zeros, primary_suppression, round_amount
+from audit.publication.disclosure.secondary import Suppressor
 
 
 @attrs.frozen

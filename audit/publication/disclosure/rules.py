@@ -49,7 +49,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from audit.disclosure.model import (
+from audit.publication.disclosure.model import (
     DEFAULT_POLICY,
     STATUS_P_PERCENT,
     STATUS_REVEALING_ZERO,

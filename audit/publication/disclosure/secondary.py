@@ -1,12 +1,12 @@
 """Secondary suppression over all tables together (deterministic).
 
-1. Start from the primary suppressions (:func:`audit.disclosure.rules.primary_suppression`).
+1. Start from the primary suppressions (:func:`audit.publication.disclosure.rules.primary_suppression`).
 2. *Coupling*: a suppressed contributor count suppresses its amount cell, and a
    zero that only published empty groups implied (rule (c) of
-   :mod:`audit.disclosure.rules`) is suppressed as a revealing zero once all
+   :mod:`audit.publication.disclosure.rules`) is suppressed as a revealing zero once all
    those groups' margins are suppressed.
 3. *Plan*: every suppressed cell that needs protection and has no witness yet, in
-   table and key order, gets the cheapest plan of :class:`audit.disclosure.plan.Planner`:
+   table and key order, gets the cheapest plan of :class:`audit.publication.disclosure.plan.Planner`:
    its published cells are suppressed, and the cells the plan moves are the
    cell's witness. The cells suppressed for one cell are nearly free for the
    next. A witness stays valid while its cells stay suppressed, so each cell is
@@ -35,9 +35,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from audit.disclosure.engine import AMOUNT, COUNT, System
-from audit.disclosure.model import STATUS_REVEALING_ZERO, STATUS_SECONDARY, DisclosureError
-from audit.disclosure.plan import Planner
+from audit.publication.disclosure.engine import AMOUNT, COUNT, System
+from audit.publication.disclosure.model import STATUS_REVEALING_ZERO, STATUS_SECONDARY, DisclosureError
+from audit.publication.disclosure.plan import Planner
 
 #: Extra width (in counts) for a new plan of a cell whose plan fell short after rounding.
 _COUNT_MARGIN = 2

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis_ledger import build
+from tests.support.analysis_ledger import build
 from audit.cli import main
-from conftest import case_data
+from tests.support.cases import case_data
 from decisions.boundary import (
     DAMAGE_JUST_BELOW,
     EXISTING_DOSSIER_OUTSIDE_PILOT_AREA,

@@ -8,9 +8,9 @@ import tracemalloc
 import pytest
 from click.testing import CliRunner
 
-from analysis_ledger import build, open_fixed
+from tests.support.analysis_ledger import build, open_fixed
 from audit.cli import main
-from audit.compare import (
+from audit.analysis.compare import (
     BAND_50K_TO_125K,
     BAND_LOWER,
     BAND_OVER_125K,
@@ -31,7 +31,7 @@ from audit.compare import (
     transition,
 )
 from audit.synth import generate_cases
-from conftest import case_data
+from tests.support.cases import case_data
 from decisions.evaluate import evaluate
 from decisions.frameworks import get_framework
 from decisions.inputs import parse_case

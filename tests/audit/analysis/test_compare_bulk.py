@@ -1,4 +1,4 @@
-"""Bulk comparison (`audit.bulk_compare`) gives the `Comparison` of the case-by-case path."""
+"""Bulk comparison (`audit.analysis.compare_bulk`) gives the `Comparison` of the case-by-case path."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ import itertools
 import attrs
 import pytest
 
-import audit.bulk_compare
+import audit.analysis.compare_bulk
 import decisions.vectorised
-from analysis_ledger import build, open_fixed
-from attacker import connect as attacker_connect
-from audit.bulk_compare import NotInBulk, compare_in_bulk
-from audit.compare import compare_cases, compare_ledger
+from tests.support.analysis_ledger import build, open_fixed
+from tests.support.attacker import connect as attacker_connect
+from audit.analysis.compare_bulk import NotInBulk, compare_in_bulk
+from audit.analysis.compare import compare_cases, compare_ledger
 from audit.synth import generate_cases
 from decisions.errors import InvalidCase
 from decisions.frameworks import FRAMEWORKS, get_framework
 from decisions.inputs import parse_case
 from decisions.vectorised import compile_framework
-from test_vectorised import AlwaysPasses, _with_parameters
+from tests.decisions.test_vectorised import AlwaysPasses, _with_parameters
 
 PAIRS = list(itertools.product(FRAMEWORKS, repeat=2))
 
@@ -38,7 +38,7 @@ def synth_db(tmp_path_factory):
 
 @pytest.mark.parametrize("before, after", PAIRS)
 def test_every_pair_of_frameworks_in_small_chunks(synth_db, monkeypatch, before, after):
-    monkeypatch.setattr(audit.bulk_compare, "CHUNK", 700)
+    monkeypatch.setattr(audit.analysis.compare_bulk, "CHUNK", 700)
     old, new = get_framework(before), get_framework(after)
     with open_fixed(synth_db) as ledger:
         bulk = compare_in_bulk(ledger.conn, old, new)

@@ -9,10 +9,10 @@ import pytest
 
 pytest.importorskip("openfisca_core")
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for `benchmarks`
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root, for `benchmarks`
 
-from analysis_ledger import build, open_fixed  # noqa: E402
-from audit.compare import CELLS, compare_ledger  # noqa: E402
+from tests.support.analysis_ledger import build, open_fixed  # noqa: E402
+from audit.analysis.compare import CELLS, compare_ledger  # noqa: E402
 from audit.synth import generate_cases  # noqa: E402
 from benchmarks.openfisca_peer import read_chunks, run_peer, tax_benefit_system  # noqa: E402
 from decisions.evaluate import evaluate  # noqa: E402

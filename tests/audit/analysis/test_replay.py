@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 import decisions.frameworks
-from analysis_ledger import CORRECTED_CASE, EXCEPTION_CASE, build, open_fixed
-from audit.canonical import canonical_json
+from tests.support.analysis_ledger import CORRECTED_CASE, EXCEPTION_CASE, build, open_fixed
+from audit.ledger.canonical import canonical_json
 from audit.cli import main
-from audit.replay import (
+from audit.analysis.replay import (
     DIVERGED,
     NOT_REPLAYABLE,
     REPRODUCED,
@@ -23,9 +23,9 @@ from audit.replay import (
     replay_record,
     summarise,
 )
-from audit.scan import all_records, record_at
+from audit.ledger.scan import all_records, record_at
 from audit.synth import generate_cases
-from conftest import case_data
+from tests.support.cases import case_data
 from decisions.evaluate import decision_to_data, evaluate
 from decisions.fingerprint import framework_fingerprint
 from decisions.frameworks import FRAMEWORKS, Parameter

@@ -1,4 +1,4 @@
-"""Bulk replay (`audit.bulk_replay.replay_ledger`) gives the results of the exact, record-by-record replay."""
+"""Bulk replay (`audit.analysis.replay_bulk.replay_ledger`) gives the results of the exact, record-by-record replay."""
 
 from __future__ import annotations
 
@@ -8,23 +8,23 @@ import attrs
 import pytest
 from click.testing import CliRunner
 
-import audit.bulk_replay
+import audit.analysis.replay_bulk
 import decisions.frameworks
 import decisions.vectorised
-from analysis_ledger import build, open_fixed
-from attacker import connect as attacker_connect
-from attacker import rechain
-from audit.bulk_replay import replay_ledger
+from tests.support.analysis_ledger import build, open_fixed
+from tests.support.attacker import connect as attacker_connect
+from tests.support.attacker import rechain
+from audit.analysis.replay_bulk import replay_ledger
 from audit.cli import main
-from audit.commands.analysis import _replay_lines, _summary_lines
-from audit.replay import DIVERGED, NOT_REPLAYABLE, REPRODUCED, Installed, replay_all, summarise
-from audit.scan import all_records
+from audit.cli.analysis import _replay_lines, _summary_lines
+from audit.analysis.replay import DIVERGED, NOT_REPLAYABLE, REPRODUCED, Installed, replay_all, summarise
+from audit.ledger.scan import all_records
 from audit.synth import generate_cases
-from conftest import case_data
+from tests.support.cases import case_data
 from decisions.frameworks import FRAMEWORKS, get_framework
 from decisions.inputs import parse_case
 from decisions.vectorised import compile_framework
-from test_vectorised import AlwaysPasses
+from tests.decisions.test_vectorised import AlwaysPasses
 
 COMPARED = ("seq", "case_id", "kind", "framework", "status", "byte_identical", "recorded_fingerprint",
             "current_fingerprint", "diffs", "reason", "reason_code", "other")
@@ -64,7 +64,7 @@ def fixed_db(tmp_path_factory):
 
 
 def test_synthetic_ledger_in_small_chunks(synth_db, monkeypatch):
-    monkeypatch.setattr(audit.bulk_replay, "CHUNK", 250)
+    monkeypatch.setattr(audit.analysis.replay_bulk, "CHUNK", 250)
     results = assert_same_as_exact(synth_db)
     assert len(results) > 1500
     assert all(r.status == REPRODUCED and r.byte_identical for r in results)
@@ -162,7 +162,7 @@ def test_the_typed_copies_of_the_facts_are_not_what_is_replayed(tmp_path):
     ],
 )
 def test_a_chunk_not_written_as_the_ledger_writes_it_is_replayed_exactly(tmp_path, monkeypatch, edit):
-    monkeypatch.setattr(audit.bulk_replay, "CHUNK", 10)
+    monkeypatch.setattr(audit.analysis.replay_bulk, "CHUNK", 10)
     path = tmp_path / "odd.db"
     with open_fixed(path) as ledger:
         ledger.append_many(parse_case(c) for c in generate_cases(40, 9))
@@ -176,7 +176,7 @@ def test_a_chunk_not_written_as_the_ledger_writes_it_is_replayed_exactly(tmp_pat
 
 
 def test_cli_output_is_that_of_the_exact_replay(fixed_db, monkeypatch):
-    monkeypatch.setattr(audit.bulk_replay, "CHUNK", 50)
+    monkeypatch.setattr(audit.analysis.replay_bulk, "CHUNK", 50)
     with open_fixed(fixed_db) as ledger:
         exact = list(replay_all(all_records(ledger.conn), Installed(), get_framework("pilot-2023")))
     lines = [line for r in exact if r.noteworthy for line in _replay_lines(r)]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from casework_helpers import counts, open_casework, record
+from tests.support.casework_helpers import counts, open_casework, record
 from audit.errors import BadInput
 from audit.ledger import Entry
-from audit.objection_events import Draft, verify_objections
+from audit.ledger.events import Draft, verify_objections
 from decisions.evaluate import evaluate
 
 

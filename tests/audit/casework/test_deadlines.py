@@ -1,4 +1,4 @@
-"""Tests for audit.deadlines: objection periods, decision terms, Algemene termijnenwet.
+"""Tests for audit.casework.deadlines: objection periods, decision terms, Algemene termijnenwet.
 
 Every golden date below was worked out by hand from a calendar. The reasoning is in the
 comment next to it. Useful anchors:
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit import deadlines
-from audit.deadlines import (
+from audit.casework import deadlines
+from audit.casework.deadlines import (
     DESIGNATED_DAYS,
     DESIGNATIONS_RECORDED_YEARS,
     ExtensionRefused,

@@ -8,13 +8,13 @@ from datetime import date
 import attrs
 import pytest
 
-from casework_helpers import open_casework, record
-from conftest import case_data
-from audit.dossier import render_dossier
+from tests.support.casework_helpers import open_casework, record
+from tests.support.cases import case_data
+from audit.casework.dossier import render_dossier
 from audit.errors import BadInput
 from audit.ledger import Entry
-from audit.objections import decide_objection, extend_objection, file_objection
-from audit.referrals import decide_referral, file_referral
+from audit.casework.objections import decide_objection, extend_objection, file_objection
+from audit.casework.referrals import decide_referral, file_referral
 from decisions.evaluate import evaluate
 from decisions.inputs import parse_case
 

@@ -1,4 +1,4 @@
-"""Objections (SPEC §6, issue #7): legal dates through `audit.deadlines`, outcomes, supersession, bad input.
+"""Objections (SPEC §6, issue #7): legal dates through `audit.casework.deadlines`, outcomes, supersession, bad input.
 
 Calendar golden values are worked out by hand in the comments. 2026 facts used:
 1 January 2026 is a Thursday; Easter Sunday is 5 April, so Hemelvaartsdag is
@@ -13,13 +13,13 @@ from datetime import date
 
 import pytest
 
-from casework_helpers import counts, open_casework, record
-from conftest import case_data
-from audit.compare import compare_ledger
+from tests.support.casework_helpers import counts, open_casework, record
+from tests.support.cases import case_data
+from audit.analysis.compare import compare_ledger
 from audit.errors import BadInput
-from audit.objection_events import verify_objections
-from audit.objection_stats import ObjectionCount, objection_counts
-from audit.objections import (
+from audit.ledger.events import verify_objections
+from audit.publication.objection_stats import ObjectionCount, objection_counts
+from audit.casework.objections import (
     all_objections,
     decide_objection,
     extend_objection,

@@ -8,13 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from casework_helpers import counts, open_casework, record
+from tests.support.casework_helpers import counts, open_casework, record
 from audit.errors import BadInput
-from audit.objection_events import verify_objections
-from audit.objection_stats import referral_counts
-from audit.referrals import all_referrals, decide_referral, file_referral, get_referral
-from audit.replay import NOT_REPLAYABLE, Installed, replay_record
-from audit.scan import record_at
+from audit.ledger.events import verify_objections
+from audit.publication.objection_stats import referral_counts
+from audit.casework.referrals import all_referrals, decide_referral, file_referral, get_referral
+from audit.analysis.replay import NOT_REPLAYABLE, Installed, replay_record
+from audit.ledger.scan import record_at
 from decisions.frameworks import CBS, IVS
 
 # Fails only `area` under 2026 (2 events), WOZ value 245,000.00 (conftest's base case).

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from audit.cli import main
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cases.jsonl"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cases.jsonl"
 
 
 def run(*args, input=None):

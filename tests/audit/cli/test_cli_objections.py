@@ -8,10 +8,10 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from casework_helpers import counts
-from conftest import case_data
+from tests.support.casework_helpers import counts
+from tests.support.cases import case_data
 from audit.cli import main
-from audit.objection_events import verify_objections
+from audit.ledger.events import verify_objections
 
 
 def run(*args):

@@ -12,11 +12,11 @@ from pathlib import Path
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from attacker import connect, rewrite_history
+from tests.support.attacker import connect, rewrite_history
 from audit.cli import main
-from audit.signing import load_private_key
+from audit.log.signing import load_private_key
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cases.jsonl"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cases.jsonl"
 
 
 def run(*args, input=None):

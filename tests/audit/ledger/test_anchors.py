@@ -16,18 +16,19 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from attacker import rebuild_tree, rechain, restore_triggers, rewrite_history
-from casework_helpers import open_casework, record
-from audit.canonical import GENESIS_HASH, chain_hash, record_bytes
-from audit.checkpoints import Checkpoint, LedgerUnverified, create_checkpoint, stored_checkpoints
+from tests.support.attacker import rebuild_tree, rechain, restore_triggers, rewrite_history
+from tests.support.casework_helpers import open_casework, record
+from audit.ledger.canonical import GENESIS_HASH, chain_hash, record_bytes
+from audit.ledger.checkpointing import LedgerUnverified, create_checkpoint
+from audit.log.checkpoints import Checkpoint, stored_checkpoints
 from audit.cli import main
 from audit.errors import BadInput
 from audit.ledger import Head, Ledger
-from audit.objection_events import EVENT_COLUMNS, event_bytes, events_head
-from audit.objections import decide_objection, file_objection
-from audit.referrals import decide_referral, file_referral
-from audit.schema_check import _expected
-from audit.signing import generate_keypair, load_private_key
+from audit.ledger.events import EVENT_COLUMNS, event_bytes, events_head
+from audit.casework.objections import decide_objection, file_objection
+from audit.casework.referrals import decide_referral, file_referral
+from audit.ledger.schema_check import _expected
+from audit.log.signing import generate_keypair, load_private_key
 from audit.synth import generate_cases
 from decisions.inputs import parse_case
 
@@ -372,7 +373,7 @@ def test_an_objection_against_a_superseded_record_is_refused_with_exit_2(tmp_pat
     first = record(cw, case_id="SUP-1", pgv_5mms_events=3)
     cw.ledger.close()
     case = tmp_path / "case.json"
-    from conftest import case_data
+    from tests.support.cases import case_data
 
     case.write_text(json.dumps(case_data(case_id="SUP-1", pgv_5mms_events=4)))
     with Ledger(tmp_path / "ledger.db", create=False) as ledger:

@@ -9,9 +9,9 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import case_data
-from test_ledger import counter_ids, fixed_clock
-from audit.canonical import CANONICAL_VERSION, RECORD_FIELDS, canonical_json, chain_hash, record_bytes
+from tests.support.cases import case_data
+from tests.audit.ledger.test_ledger import counter_ids, fixed_clock
+from audit.ledger.canonical import CANONICAL_VERSION, RECORD_FIELDS, canonical_json, chain_hash, record_bytes
 from audit.ledger import Ledger
 from decisions.inputs import parse_case
 

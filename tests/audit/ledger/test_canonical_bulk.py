@@ -1,4 +1,4 @@
-"""The direct renderers of `audit.canonical_text` are byte-identical to the canonical form of `audit.canonical`."""
+"""The direct renderers of `audit.ledger.canonical_bulk` are byte-identical to the canonical form of `audit.ledger.canonical`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.canonical import canonical_json, record_bytes
-from audit.canonical_text import decision_text, inputs_text, record_bytes_from_stored, record_text_bytes
+from audit.ledger.canonical import canonical_json, record_bytes
+from audit.ledger.canonical_bulk import decision_text, inputs_text, record_bytes_from_stored, record_text_bytes
 from audit.synth import generate_cases
-from conftest import case_data
+from tests.support.cases import case_data
 from decisions.evaluate import decision_to_data, evaluate
 from decisions.frameworks import CriterionResult
 from decisions.input_rules import AMOUNT_LIMIT

@@ -10,12 +10,12 @@ from datetime import date
 
 import pytest
 
-from casework_helpers import open_casework, record
-from conftest import case_data
-from audit.canonical import GENESIS_HASH, canonical_json, chain_hash
-from audit.objection_events import EVENT_COLUMNS, event_bytes, events_head, verify_objections
-from audit.objections import decide_objection, extend_objection, file_objection
-from audit.referrals import file_referral
+from tests.support.casework_helpers import open_casework, record
+from tests.support.cases import case_data
+from audit.ledger.canonical import GENESIS_HASH, canonical_json, chain_hash
+from audit.ledger.events import EVENT_COLUMNS, event_bytes, events_head, verify_objections
+from audit.casework.objections import decide_objection, extend_objection, file_objection
+from audit.casework.referrals import file_referral
 from decisions.inputs import parse_case
 
 
@@ -176,9 +176,9 @@ def test_no_event_table_is_nothing_to_verify(tmp_path):
 
 WRITER = """
 from datetime import date
-from audit.casework import Casework
+from audit.casework.steps import Casework
 from audit.ledger import Ledger
-from audit.objections import file_objection, decide_objection
+from audit.casework.objections import file_objection, decide_objection
 ledger = Ledger({db!r})
 cw = Casework(ledger)
 for seq in range({first}, {first} + 5):
@@ -211,7 +211,7 @@ def test_four_processes_append_events_concurrently_without_forking(tmp_path):
 
 def test_ledger_verify_also_checks_the_objection_events(tmp_path):
     """`Ledger.verify` (and so `dh-audit verify`) names a tampered objection event."""
-    from audit.objections import file_objection
+    from audit.casework.objections import file_objection
 
     cw = open_casework(tmp_path / "ledger.db")
     seq = record(cw, case_id="EV-1")

@@ -1,4 +1,4 @@
-"""Facts read in bulk from the hashed JSON (`audit.facts`)."""
+"""Facts read in bulk from the hashed JSON (`audit.ledger.facts`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import attrs
 import numpy as np
 import pytest
 
-from analysis_ledger import open_fixed
-from audit.facts import FACTS_SQL, Unreadable, decode_facts, in_workers, latest_facts, ordinal
+from tests.support.analysis_ledger import open_fixed
+from audit.ledger.facts import FACTS_SQL, Unreadable, decode_facts, in_workers, latest_facts, ordinal
 from audit.synth import generate_cases
-from conftest import case_data
+from tests.support.cases import case_data
 from decisions.inputs import parse_case
 from decisions.vectorised import NO_DATE, Columns
 

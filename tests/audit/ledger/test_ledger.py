@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import case_data
-from audit.canonical import canonical_json, chain_hash, record_bytes
+from tests.support.cases import case_data
+from audit.ledger.canonical import canonical_json, chain_hash, record_bytes
 from audit.errors import BadInput
 from audit.ledger import SCHEMA_STATEMENTS, Head, Ledger
 from decisions.errors import InvalidCase
@@ -24,7 +24,7 @@ from decisions.evaluate import decision_to_data, evaluate
 from decisions.inputs import parse_case
 
 HERE = Path(__file__).resolve().parent
-WRITER = HERE / "ledger_writer.py"
+WRITER = HERE.parents[1] / "support" / "ledger_writer.py"
 
 
 def fixed_clock(start=datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)):
@@ -331,7 +331,7 @@ SNIPPET = """
 import sys, json
 sys.path.insert(0, {tests!r})
 from datetime import datetime, timezone
-from test_ledger import fixed_clock, counter_ids, fill
+from tests.audit.ledger.test_ledger import fixed_clock, counter_ids, fill
 from audit.ledger import Ledger
 ledger = Ledger({db!r}, clock=fixed_clock(datetime(2026, 3, 29, 0, 59, 59, tzinfo=timezone.utc)), new_id=counter_ids())
 fill(ledger, 4)
@@ -344,7 +344,7 @@ def test_canonical_bytes_do_not_depend_on_time_zone_or_locale(tmp_path):
     outputs = []
     for i, tz in enumerate(["UTC", "Asia/Tokyo", "America/Toronto", "Europe/Amsterdam"]):
         env = {**os.environ, "TZ": tz, "LC_ALL": "C.UTF-8" if i % 2 else "C", "LANG": "nl_NL.UTF-8"}
-        code = SNIPPET.format(tests=str(HERE), db=str(tmp_path / f"tz{i}.db"))
+        code = SNIPPET.format(tests=str(HERE.parents[2]), db=str(tmp_path / f"tz{i}.db"))
         done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
         outputs.append(json.loads(done.stdout))
     assert all(out == outputs[0] for out in outputs)

@@ -7,7 +7,7 @@ import sqlite3
 from click.testing import CliRunner
 
 from audit.cli import main
-from audit.record_workers import CHUNK_LINES
+from audit.ledger.record_workers import CHUNK_LINES
 from audit.synth import case_to_json_line, generate_cases
 
 # Every stored column except the ones that differ by design (new ids, times, and so the hashes).

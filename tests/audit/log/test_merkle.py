@@ -1,4 +1,4 @@
-"""Tests for audit.merkle: RFC 6962 hashing, proof generation and verification.
+"""Tests for audit.log.merkle: RFC 6962 hashing, proof generation and verification.
 
 The official transparency-dev test vectors are copied into ``tests/data/merkle``
 (see ``tests/data/README.md``). Their absence is a collection error, never a skip.
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from audit.merkle import (
+from audit.log.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
     CompactRange,
@@ -43,7 +43,7 @@ from audit.merkle import (
 # Test vectors
 # ---------------------------------------------------------------------------
 
-VECTOR_DIR = Path(__file__).resolve().parent / "data" / "merkle"
+VECTOR_DIR = Path(__file__).resolve().parents[2] / "data" / "merkle"
 
 # The leaves of the reference tree used by the transparency-dev test suite (the
 # RFC 6962 / Certificate Transparency test data). The numbered vector folders are

@@ -14,15 +14,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from attacker import connect, rewrite_history
-from audit.canonical import record_bytes
-from audit.checkpoints import (
+from tests.support.attacker import connect, rewrite_history
+from audit.ledger.canonical import record_bytes
+from audit.ledger.checkpointing import create_checkpoint
+from audit.log.checkpoints import (
     Checkpoint,
     CheckpointError,
     check_signature,
     checkpoint_message,
     covering_checkpoint,
-    create_checkpoint,
     describe_checkpoint,
     latest_checkpoint,
     sign,
@@ -30,10 +30,10 @@ from audit.checkpoints import (
 )
 from audit.errors import BadInput
 from audit.ledger import Ledger
-from audit.merkle import MerkleLog, ProofError, leaf_hash, root
-from audit.merkle_store import BLOCK, LEAF_COLUMNS, STORED_LEVEL, TreeError, compact_range, leaf_bytes
+from audit.log.merkle import MerkleLog, ProofError, leaf_hash, root
+from audit.log.store import BLOCK, LEAF_COLUMNS, STORED_LEVEL, TreeError, compact_range, leaf_bytes
 from audit.synth import generate_cases
-from audit.transparency import (
+from audit.log.proofs import (
     check_consistency_proof,
     check_inclusion_proof,
     proof_from_json,

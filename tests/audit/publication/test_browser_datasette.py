@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from publication_ledger import build
-from served_browser import open_url
-from audit.publish import publish
+from tests.support.publication_ledger import build
+from tests.support.served_browser import open_url
+from audit.publication.publish import publish
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHARTS = "document.querySelectorAll('.dashboard-card-chart canvas, .dashboard-card-chart svg').length"

@@ -9,12 +9,12 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from publication_ledger import build
+from tests.support.publication_ledger import build
 from audit.cli import main
 from audit.errors import BadInput
-from audit.publication_tables import SQL_TABLES
-from audit.publish import PUBLICATION_TABLE, publish
-from audit.serve import DATABASE_KEY, check_publication, datasette_app, load_metadata, metadata_for
+from audit.publication.tables import SQL_TABLES
+from audit.publication.publish import PUBLICATION_TABLE, publish
+from audit.publication.serve import DATABASE_KEY, check_publication, datasette_app, load_metadata, metadata_for
 
 
 @pytest.fixture(scope="module")

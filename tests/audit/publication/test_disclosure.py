@@ -1,4 +1,4 @@
-"""Attack-style tests for audit.disclosure (SPEC section 7).
+"""Attack-style tests for audit.publication.disclosure (SPEC section 7).
 
 Most tests play the reader: they take only what a protected table publishes, plus the
 relations a reader knows, and try to recover suppressed cells. The attacks here are
@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from audit.disclosure import (
+from audit.publication.disclosure import (
     AUDIT_EXPOSED,
     AUDIT_PROTECTED,
     PUBLIC_STATUS_SUPPRESSED,

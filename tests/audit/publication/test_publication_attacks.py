@@ -5,7 +5,7 @@ The attacker reads every table of STATS.db, takes every published value as known
 (a row with ``Totaal`` is the sum of the rows it stands for) and every link
 between tables that follows from the rules, and then asks a linear program
 (scipy's HiGHS) for the smallest and the largest value of each suppressed cell.
-That code shares nothing with `audit.disclosure`. The true values come from the
+That code shares nothing with `audit.publication.disclosure`. The true values come from the
 confidential audit report, which lies next to the ledger.
 """
 
@@ -22,11 +22,11 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from conftest import case_data
-from publication_ledger import build
+from tests.support.cases import case_data
+from tests.support.publication_ledger import build
 from audit.ledger import Ledger
-from audit.publication_tables import CAP_BAND_LABELS, CAP_BANDS
-from audit.publish import publish
+from audit.publication.tables import CAP_BAND_LABELS, CAP_BANDS
+from audit.publication.publish import publish
 from decisions.inputs import parse_case
 
 TOTAL = "Totaal"

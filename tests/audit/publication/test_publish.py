@@ -12,13 +12,13 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from publication_ledger import build
-from audit.boundary import ledger_boundary_cases, summarise
-from audit.checkpoints import create_checkpoint
+from tests.support.publication_ledger import build
+from audit.analysis.boundary import ledger_boundary_cases, summarise
+from audit.ledger.checkpointing import create_checkpoint
 from audit.cli import main
-from audit.compare import compare_ledger
+from audit.analysis.compare import compare_ledger
 from audit.errors import BadInput
-from audit.disclosure import (
+from audit.publication.disclosure import (
     PUBLIC_STATUS_SUPPRESSED,
     STATUS_FEW_CONTRIBUTORS,
     STATUS_P_PERCENT,
@@ -28,12 +28,12 @@ from audit.disclosure import (
     STATUS_SECONDARY,
 )
 from audit.ledger import Ledger
-from audit.profiles import cut_points, profile_sql
-from audit.publication_tables import SQL_TABLES
+from audit.publication.profiles import cut_points, profile_sql
+from audit.publication.tables import SQL_TABLES
 from audit.outputs import STATISTICS_DB, output
-from audit.publish import PUBLICATION_TABLE, default_audit_path, publish
-from audit.scan import latest_inputs
-from audit.statistics import ProfileMismatch, evaluated_counts
+from audit.publication.publish import PUBLICATION_TABLE, default_audit_path, publish
+from audit.ledger.scan import latest_inputs
+from audit.publication.statistics import ProfileMismatch, evaluated_counts
 from decisions.evaluate import evaluate
 from decisions.frameworks import FRAMEWORKS, PILOT_2023, get_framework
 from decisions.inputs import parse_case

@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analysis_ledger import CORRECTED_CASE, EXCEPTION_CASE, build
+from tests.support.analysis_ledger import CORRECTED_CASE, EXCEPTION_CASE, build
 from audit.cli import main
-from audit.compare import compare_ledger
-from audit.comparison_tables import protect_comparison
+from audit.analysis.compare import compare_ledger
+from audit.publication.comparison_tables import protect_comparison
 from audit.ledger import Ledger
-from audit.svg import bar_chart
-from browser import open_page
+from audit.reports.charts import bar_chart
+from tests.support.browser import open_page
 from decisions.frameworks import get_framework
 
-EXAMPLES_JSONL = Path(__file__).resolve().parents[1] / "examples" / "cases.jsonl"
+EXAMPLES_JSONL = Path(__file__).resolve().parents[3] / "examples" / "cases.jsonl"
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
