@@ -48,16 +48,62 @@ LAZY_COMMANDS = {
 }
 
 
+class LoadingCommands(dict):
+    """The commands of `LazyGroup`: looking one up imports its module; iterating over them imports them all."""
+
+    def _load(self, name: str) -> None:
+        if not dict.__contains__(self, name):
+            module = importlib.import_module(LAZY_COMMANDS[name][0])
+            dict.__setitem__(self, name, getattr(module, name))
+
+    def _load_all(self) -> None:
+        for name in LAZY_COMMANDS:
+            self._load(name)
+
+    def __missing__(self, name: str) -> click.Command:
+        if name not in LAZY_COMMANDS:
+            raise KeyError(name)
+        self._load(name)
+        return dict.__getitem__(self, name)
+
+    def get(self, name: str, default=None):
+        return self[name] if name in self else default
+
+    def __contains__(self, name: object) -> bool:
+        return name in LAZY_COMMANDS or dict.__contains__(self, name)
+
+    def __iter__(self):
+        self._load_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._load_all()
+        return dict.__len__(self)
+
+    def keys(self):
+        self._load_all()
+        return dict.keys(self)
+
+    def values(self):
+        self._load_all()
+        return dict.values(self)
+
+    def items(self):
+        self._load_all()
+        return dict.items(self)
+
+
 class LazyGroup(click.Group):
     """A group whose commands are imported from `LAZY_COMMANDS` when they are looked up, not at start-up."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands = LoadingCommands(self.commands)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *LAZY_COMMANDS})
+        return sorted({*dict.keys(self.commands), *LAZY_COMMANDS})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in self.commands and name in LAZY_COMMANDS:
-            module = importlib.import_module(LAZY_COMMANDS[name][0])
-            self.add_command(getattr(module, name), name)
         return self.commands.get(name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -95,9 +95,9 @@ EXCEPTION_CASE = "FIX-E001"
 def build(path: Path, monkeypatch=None) -> Path:
     """Write the fixed ledger at `path` (with a fixed engine version when `monkeypatch` is given)."""
     if monkeypatch is not None:
-        import audit.ledger
+        import audit.ledger.store
 
-        monkeypatch.setattr(audit.ledger, "engine_version", lambda: ENGINE_VERSION)
+        monkeypatch.setattr(audit.ledger.store, "engine_version", lambda: ENGINE_VERSION)
     with open_fixed(path) as ledger:
         ledger.append_many(parse_case(c) for c in population())
         # A case decided under pilot-2024, then corrected under 2026: the correction is its latest record.
