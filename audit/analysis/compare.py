@@ -20,7 +20,7 @@ bulk reader does not take. Both give the same `Comparison`.
 Case by case, the stored inputs are parsed without their `pgv_history`: no
 criterion reads it (it only justifies `pgv_5mms_events`, and was checked against
 it when recorded), and parsing it is most of the work per case.
-`tests/test_compare.py` checks that every framework decides the same with and
+`tests/audit/analysis/test_compare.py` checks that every framework decides the same with and
 without it.
 """
 
@@ -172,7 +172,7 @@ def compare_ledger(conn: sqlite3.Connection, before: Framework, after: Framework
     It runs in bulk (`audit.analysis.compare_bulk`: typed columns, vectorised evaluation) when
     both frameworks have a vectorised form and every latest record's facts can be
     read from its typed columns; otherwise case by case (`compare_cases`). Both give
-    the same `Comparison` (`tests/test_bulk_compare.py`).
+    the same `Comparison` (`tests/audit/analysis/test_compare_bulk.py`).
     """
     try:
         return compare_in_bulk(conn, before, after, progress)

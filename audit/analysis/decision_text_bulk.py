@@ -4,7 +4,7 @@
 `decisions.vectorised.VectorDecisions` from string pieces fixed per framework
 and the per-case values, without building `Decision` objects or dicts. The
 result must be byte-identical to `audit.ledger.canonical.canonical_json` of
-`decision_to_data`; `tests/test_vectorised.py` checks that on the golden corpus,
+`decision_to_data`; `tests/decisions/test_vectorised.py` checks that on the golden corpus,
 on random cases and under changed frameworks (odd strings included). Bulk replay
 compares it with the stored text, so a difference would show up as a record that
 goes the exact way, never as a wrong verdict.

@@ -7,7 +7,7 @@ record) followed by the record's canonical bytes. Nothing here reads the
 clock's time zone or the locale.
 
 A change to any of this must bump `CANONICAL_VERSION`: the golden file in
-`tests/test_canonical.py` fails otherwise.
+`tests/audit/ledger/test_canonical.py` fails otherwise.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ in sorted order, strings escaped by the very function `json.dumps` uses
 
 Each function checks the type of every value it writes; anything but the plain
 types of the shape goes to the reference (`audit.ledger.canonical`), so the result is
-byte-identical in every case. `tests/test_canonical_text.py` checks that with
+byte-identical in every case. `tests/audit/ledger/test_canonical_bulk.py` checks that with
 hypothesis against the reference.
 """
 

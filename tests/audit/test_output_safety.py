@@ -116,7 +116,7 @@ IDS = [f"{row.command} {row.option}" for row in TABLE]
 
 # Output options tested elsewhere, with where.
 ELSEWHERE = {
-    ("demo", "--dir"): "tests/test_demo.py (new, empty or an earlier demo's directory only); and below",
+    ("demo", "--dir"): "tests/audit/test_demo.py (new, empty or an earlier demo's directory only); and below",
     ("record", "--db"): "the `record --db` tests below: a ledger is created only where no file was",
 }
 

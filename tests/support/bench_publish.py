@@ -1,6 +1,6 @@
 """Time `publish` on a synthetic ledger (not a test: run it by hand).
 
-    python tests/bench_publish.py /tmp/ledger-100k.db 100000     # builds the ledger once, then times publish
+    python tests/support/bench_publish.py /tmp/ledger-100k.db 100000     # builds the ledger once, then times publish
 
 Prints the ledger size, the number of fact profiles, the time to read the
 statistics, the time of disclosure control (suppression and LP audit) and the

@@ -8,7 +8,7 @@ the same facts, a 2026 date), so the ledger holds pilot decisions in force next 
 rejected, some still open) and IVS or CBS referrals (some granted, some refused,
 some pending), so that every published table has something to count.
 
-    python tests/publication_ledger.py /tmp/ledger-100k.db 100000
+    python tests/support/publication_ledger.py /tmp/ledger-100k.db 100000
 
 Everything is seeded: the same arguments give the same counts.
 """

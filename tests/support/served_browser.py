@@ -1,6 +1,6 @@
 """Open a page of a local HTTP server in real headless Chromium: errors, requests off the machine, a screenshot.
 
-`tests/browser.py` opens local files; this helper reuses its Chromium launcher and
+`tests/support/browser.py` opens local files; this helper reuses its Chromium launcher and
 DevTools client for `http://127.0.0.1:PORT/...` pages, and can wait until a
 JavaScript expression is true (charts that render after their data arrives).
 
