@@ -1,3 +1,3 @@
-from .cli import main
+from audit.cli import main
 
 main()

@@ -29,15 +29,17 @@ from decisions.frameworks import FRAMEWORK_2026, NEW_RULES_START
 from decisions.registry import get_framework
 from decisions.inputs import CaseInputs, load_case
 
-from . import boundary as boundaries
-from . import compare as comparing
-from . import replay as replaying
-from . import scan, synth
-from .checkpoints import create_checkpoint, describe_checkpoint
-from .errors import BadInput
-from .ledger import Entry, Ledger, VerifyReport
-from .outputs import CHECKPOINT, HTML_REPORT, MARKDOWN_REPORT, Kind, is_ledger_file, output
-from .signing import generate_keypair, load_private_key
+from audit.analysis import boundary as boundaries
+from audit.analysis import compare as comparing
+from audit.analysis import replay as replaying
+from audit.ledger import scan
+from audit import synth
+from audit.ledger.checkpointing import create_checkpoint
+from audit.log.checkpoints import describe_checkpoint
+from audit.errors import BadInput
+from audit.ledger.store import Entry, Ledger, VerifyReport
+from audit.outputs import CHECKPOINT, HTML_REPORT, MARKDOWN_REPORT, Kind, is_ledger_file, output
+from audit.log.signing import generate_keypair, load_private_key
 
 HISTORICAL_ACTOR = "demo-beoordelaar"
 REASSESSMENT_ACTOR = "demo-herbeoordeling"
@@ -254,8 +256,8 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
     boundary_summary = boundaries.summarise(iter(found), after.id)
 
     step("8/9 writing the reports")
-    from .comparison_tables import protect_comparison
-    from .reports import boundary_report, compare_report_html, compare_report_markdown, replay_report
+    from audit.publication.comparison_tables import protect_comparison
+    from audit.reports.documents import boundary_report, compare_report_html, compare_report_markdown, replay_report
 
     head = scan.head(conn)
     protected = protect_comparison(comparison)
@@ -305,7 +307,7 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
 
 
 def _publish(ledger_path: Path, out: Path) -> Path:
-    from .publish import publish  # needs scipy for the disclosure audit
+    from audit.publication.publish import publish  # needs scipy for the disclosure audit
 
     publish(ledger_path, out, source_label="synthetisch (dh-audit demo)")
     return out

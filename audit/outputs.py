@@ -26,7 +26,7 @@ from pathlib import Path
 
 import attrs
 
-from .errors import BadInput
+from audit.errors import BadInput
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 WAL_MAGICS = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import attrs
 
-from audit.serve import DATABASE_KEY, database_name, load_metadata
+from audit.publication.serve import DATABASE_KEY, database_name, load_metadata
 
 from .measure import Run, finished
 

@@ -107,7 +107,7 @@ def test_clone_without_shared_collects_the_whole_suite(tmp_path: Path) -> None:
     assert int(collected.group(1)) > 500
     # The Merkle vectors are collected from the clone's own tests/data (196 of them, each at least once).
     lines = done.stdout.splitlines()
-    vector_ids = {line for line in lines if line.startswith("tests/test_merkle.py::") and ".json" in line}
+    vector_ids = {line for line in lines if line.startswith("tests/audit/log/test_merkle.py::") and ".json" in line}
     assert len(vector_ids) >= 196
     # Every test file of the clone was collected.
     test_files = {p.relative_to(clone).as_posix() for p in (clone / "tests").rglob("test_*.py")}

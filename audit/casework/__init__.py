@@ -1,0 +1,1 @@
+"""Casework on recorded decisions: objections, referrals, their deadlines and the committee dossier."""

@@ -1,0 +1,1 @@
+"""Anonymised publication: statistics, their tables, disclosure control, publishing and serving with Datasette."""

@@ -1,0 +1,1 @@
+"""Dutch documents: templates rendered with jinja2, their wording and charts."""

@@ -1,0 +1,142 @@
+"""Open a page of a local HTTP server in real headless Chromium: errors, requests off the machine, a screenshot.
+
+`tests/support/browser.py` opens local files; this helper reuses its Chromium launcher and
+DevTools client for `http://127.0.0.1:PORT/...` pages, and can wait until a
+JavaScript expression is true (charts that render after their data arrives).
+
+    page = open_url("http://127.0.0.1:8001/-/dashboards/overzicht", screenshot=Path("tests/artifacts/x.png"),
+                    ready="document.querySelectorAll('canvas').length >= 3")
+    assert page.errors == [] and page.external_requests == []
+
+`external_requests` holds every request to a host other than the loopback
+address: an offline site makes none.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+from tests.support.browser import TIMEOUT_S, PageReport, _DevTools, _stop, _WebSocket, chromium_path
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _launch(binary: str, profile: str) -> tuple[subprocess.Popen, str]:
+    """Chromium as `browser._launch` starts it, but able to reach 127.0.0.1 (every other host fails to resolve)."""
+    args = [
+        binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-default-apps", "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        "--no-proxy-server", f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank",
+    ]
+    process = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + TIMEOUT_S
+    seen = []
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            if process.poll() is not None:
+                break
+            continue
+        seen.append(line)
+        match = re.search(r"DevTools listening on (ws://\S+)", line)
+        if match:
+            return process, match.group(1)
+    _stop(process)
+    raise RuntimeError("Chromium did not start: " + "".join(seen[-5:]))
+
+
+def _evaluate(tools: _DevTools, session: str, expression: str):
+    reply = tools.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session)
+    return reply["result"].get("value")
+
+
+def open_url(url: str, screenshot: Path | None = None, width: int = 1280, ready: str | None = None,
+             ready_timeout_s: float = 30.0) -> tuple[PageReport, bool]:
+    """Load `url`, wait for `ready` (a JS expression) to be true; collect errors; optionally save a PNG.
+
+    Returns the report and whether `ready` became true (True when no `ready` was given).
+    """
+    binary = chromium_path()
+    if binary is None:
+        raise RuntimeError("Chromium is not installed (apt-get install chromium)")
+    with tempfile.TemporaryDirectory(prefix="dh-audit-chromium-", ignore_cleanup_errors=True) as profile:
+        process, ws_url = _launch(binary, profile)
+        ws = _WebSocket(ws_url)
+        try:
+            tools = _DevTools(ws)
+            target = tools.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            session = tools.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            for domain in ("Page", "Runtime", "Log", "Network"):
+                tools.call(f"{domain}.enable", session=session)
+            tools.call("Emulation.setDeviceMetricsOverride",
+                       {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=session)
+            tools.call("Page.navigate", {"url": url}, session=session)
+            tools.wait_for("Page.loadEventFired", time.monotonic() + TIMEOUT_S)
+            became_ready = ready is None
+            deadline = time.monotonic() + ready_timeout_s
+            while not became_ready and time.monotonic() < deadline:
+                became_ready = bool(_evaluate(tools, session, ready))
+                if not became_ready:
+                    time.sleep(0.2)
+            title = _evaluate(tools, session, "document.title") or ""
+            saved = None
+            if screenshot is not None:
+                metrics = tools.call("Page.getLayoutMetrics", session=session)
+                size = metrics.get("cssContentSize") or metrics["contentSize"]
+                full = min(int(size["height"]) + 1, 16000)
+                tools.call("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": full, "deviceScaleFactor": 1, "mobile": False}, session=session)
+                time.sleep(0.5)  # let charts that fit their container redraw at the new size
+                shot = tools.call(
+                    "Page.captureScreenshot",
+                    {"format": "png", "clip": {"x": 0, "y": 0, "width": width, "height": full, "scale": 1},
+                     "captureBeyondViewport": True},
+                    session=session,
+                )
+                screenshot.parent.mkdir(parents=True, exist_ok=True)
+                screenshot.write_bytes(base64.b64decode(shot["data"]))
+                saved = screenshot
+            tools.call("Runtime.evaluate", {"expression": "1"}, session=session)
+            try:
+                tools.call("Browser.close")
+            except (ConnectionError, OSError):
+                pass
+        finally:
+            ws.close()
+            _stop(process)
+    errors, warnings, external = [], [], []
+    for event in tools.events:
+        method, params = event.get("method"), event.get("params", {})
+        if method == "Runtime.consoleAPICalled":
+            text = " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", []))
+            if params.get("type") in ("error", "assert"):
+                errors.append(f"console.{params['type']}: {text}")
+            elif params.get("type") == "warning":
+                warnings.append(f"console.warning: {text}")
+        elif method == "Runtime.exceptionThrown":
+            details = params.get("exceptionDetails", {})
+            errors.append(f"exception: {details.get('exception', {}).get('description') or details.get('text')}")
+        elif method == "Log.entryAdded":
+            entry = params.get("entry", {})
+            line = f"{entry.get('source')}: {entry.get('text')} {entry.get('url', '')}".strip()
+            (errors if entry.get("level") == "error" else warnings).append(line)
+        elif method == "Network.requestWillBeSent":
+            requested = params.get("request", {}).get("url", "")
+            parsed = urlparse(requested)
+            if parsed.scheme in ("http", "https", "ws", "wss") and parsed.hostname not in LOCAL_HOSTS:
+                external.append(requested)
+            elif parsed.scheme not in ("http", "https", "ws", "wss", "data", "about", "blob"):
+                external.append(requested)
+    return PageReport(url, errors, warnings, external, title, saved), became_ready
+
+
+__all__ = ["LOCAL_HOSTS", "open_url"]
