@@ -14,24 +14,27 @@ Signed tree heads live in the append-only ``checkpoints`` table
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 
 import attrs
 import cattrs
 import sqlite_utils
 
-from decisions.evaluate import Decision, decision_from_data, evaluate
+from decisions.evaluate import Decision, decision_from_data
 from decisions import ENGINE_VERSION
-from decisions.frameworks import FRAMEWORKS, Framework
+from decisions.frameworks import FRAMEWORKS
 from decisions.inputs import CaseInputs, parse_case
 
 from . import merkle_store
@@ -41,7 +44,6 @@ from .canonical import (
     utc_timestamp,
 )
 from .canonical_text import decision_text, inputs_text, record_text_bytes
-from .checkpoints import SCHEMA as CHECKPOINTS_SCHEMA
 from .checkpoints import Checkpoint
 from .checkpoints import migrate as checkpoints_migrate
 from .errors import BadInput
@@ -50,7 +52,6 @@ from .outputs import check_ledger_path
 
 KINDS = ("assessment", "objection_decision", "exception_decision", "correction")
 NEEDS_SUPERSEDES = ("objection_decision", "correction")
-SCHEMA_VERSION = 2  # 2: Merkle tree nodes and checkpoints
 BUSY_TIMEOUT_MS = 60_000
 BATCH_ROWS = 5000
 """Rows per ``executemany`` while appending."""
@@ -189,58 +190,42 @@ _TYPED_CHECKS = {
     "cap_basis": "json_extract(decision, '$.cap_basis')",
 }
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY,
-    record_id TEXT NOT NULL UNIQUE,
-    case_id TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('assessment', 'objection_decision', 'exception_decision', 'correction')),
-    supersedes INTEGER REFERENCES records(seq),
-    recorded_at TEXT NOT NULL,
-    framework TEXT NOT NULL,
-    framework_fingerprint TEXT NOT NULL,
-    engine_version TEXT NOT NULL,
-    canonical_version INTEGER NOT NULL,
-    inputs TEXT NOT NULL,
-    decision TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    prev_hash TEXT NOT NULL UNIQUE,
-    hash TEXT NOT NULL UNIQUE,
-    municipality TEXT NOT NULL,
-    assessed_on TEXT NOT NULL,
-    technical_cause INTEGER NOT NULL,
-    recognised_cents INTEGER NOT NULL,
-    unsettled_cents INTEGER NOT NULL,
-    structural_cents INTEGER NOT NULL,
-    woz_cents INTEGER NOT NULL,
-    rijksmonument INTEGER NOT NULL,
-    pgv_events INTEGER NOT NULL,
-    in_pilot_area INTEGER NOT NULL,
-    in_reinforcement_area INTEGER NOT NULL,
-    dossier_since TEXT,
-    estimated_cost_cents INTEGER,
-    outcome TEXT NOT NULL,
-    basis TEXT,
-    max_amount_cents INTEGER,
-    cap_basis TEXT
-);
-CREATE INDEX IF NOT EXISTS records_case ON records(case_id, seq);
-CREATE INDEX IF NOT EXISTS records_supersedes ON records(supersedes);
-CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger is append-only: a record cannot be updated; append a correction instead');
-END;
-CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger is append-only: a record cannot be deleted');
-END;
-CREATE TRIGGER IF NOT EXISTS records_gapless BEFORE INSERT ON records
-WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM records)
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger: seq must follow the last record without a gap');
-END;
-CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-""" + merkle_store.SCHEMA + CHECKPOINTS_SCHEMA
+SCHEMA_FILE = "schema.sql"
+"""The ledger's schema, next to this module (see the comments in it)."""
+
+
+def _schema_sections() -> dict[str, tuple[str, ...]]:
+    """The statements of `SCHEMA_FILE` by section, each without its comments and trailing semicolon."""
+    text = resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    pending: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("-- section: "):
+            current = sections.setdefault(line.removeprefix("-- section: ").strip(), [])
+            continue
+        if not pending and (not line.strip() or line.lstrip().startswith("--")):
+            continue  # comments stand between statements, so that SQLite never stores them
+        pending.append(line)
+        statement = "\n".join(pending)
+        if sqlite3.complete_statement(statement):
+            if current is None:
+                raise ValueError(f"{SCHEMA_FILE}: a statement before the first section")
+            current.append(statement.strip().removesuffix(";"))
+            pending = []
+    if pending:
+        raise ValueError(f"{SCHEMA_FILE}: the last statement is not complete")
+    return {name: tuple(statements) for name, statements in sections.items()}
+
+
+SCHEMA_SECTIONS = _schema_sections()
+SCHEMA_STATEMENTS = SCHEMA_SECTIONS["records"] + SCHEMA_SECTIONS["meta"] + SCHEMA_SECTIONS["merkle"] + \
+    SCHEMA_SECTIONS["checkpoints"]
+"""What a ledger is made with (the objection events' statements run with the first event)."""
+SCHEMA_VERSION = int(re.search(
+    r"VALUES \('schema_version', '(\d+)'\)", " ".join(SCHEMA_SECTIONS["meta"])
+).group(1))
+"""The schema's compatibility version, from its row in `SCHEMA_FILE`."""
 
 MERKLE_META_KEY = "merkle_stored_level"
 
@@ -362,48 +347,119 @@ class Ledger:
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
         self._tree: tuple[int, str, CompactRange] | None = None  # (seq, hash, compact range) after our last append
+        self._writing = False  # inside `atomic` (BEGIN IMMEDIATE): nested blocks become savepoints
+        self._savepoints = 0
+        self._check_version()
         if create:
             self._ensure_schema()
         elif not self.db["records"].exists():
             raise BadInput("db", f"{self.path} is not a dh-audit ledger")
         elif not self._has_tree():
             self._ensure_schema()  # a ledger made before the Merkle tree existed: build it once
-        checkpoints_migrate(conn)  # a ledger made before checkpoints signed the events too
+        checkpoints_migrate(self)  # a ledger made before checkpoints signed the events too
 
     def _has_tree(self) -> bool:
         if not self.db["merkle_nodes"].exists():
             return False
         return self.conn.execute("SELECT 1 FROM ledger_meta WHERE key = ?", (MERKLE_META_KEY,)).fetchone() is not None
 
+    def _check_version(self) -> None:
+        """Refuse a ledger made by a release with a newer schema than this one knows."""
+        if not self.db["ledger_meta"].exists():
+            return
+        row = self.conn.execute("SELECT value FROM ledger_meta WHERE key = 'schema_version'").fetchone()
+        if row is not None and str(row[0]).isdigit() and int(row[0]) > SCHEMA_VERSION:
+            self.conn.close()
+            raise BadInput("db", f"{self.path} has schema version {row[0]}, made by a newer dh-audit "
+                                 f"(this one reads up to version {SCHEMA_VERSION})")
+
     def _ensure_schema(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.atomic() as conn:
             for statement in SCHEMA_STATEMENTS:
-                self.conn.execute(statement)
-            meta = dict(self.conn.execute("SELECT key, value FROM ledger_meta"))
+                conn.execute(statement)  # the schema_version row among them (INSERT OR IGNORE)
+            meta = dict(conn.execute("SELECT key, value FROM ledger_meta"))
             if "ledger_id" not in meta:
-                self.conn.executemany(
+                conn.executemany(
                     "INSERT INTO ledger_meta (key, value) VALUES (?, ?)",
                     [
                         ("ledger_id", uuid.uuid4().hex),
-                        ("schema_version", str(SCHEMA_VERSION)),
                         ("canonical_version", str(CANONICAL_VERSION)),
                         ("created_at", utc_timestamp()),
                     ],
                 )
-            if self.conn.execute("SELECT 1 FROM ledger_meta WHERE key = ?", (MERKLE_META_KEY,)).fetchone() is None:
-                merkle_store.build(self.conn)
-                self.conn.execute(
+            if conn.execute("SELECT 1 FROM ledger_meta WHERE key = ?", (MERKLE_META_KEY,)).fetchone() is None:
+                merkle_store.build(conn)
+                conn.execute(
                     "INSERT INTO ledger_meta (key, value) VALUES (?, ?)",
                     (MERKLE_META_KEY, str(merkle_store.STORED_LEVEL)),
                 )
-                self.conn.execute(
+                conn.execute(
                     "UPDATE ledger_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
                 )
-            self.conn.execute("COMMIT")
+
+    # --- transactions ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction around the block: committed when it ends, rolled back when it raises.
+
+        It starts with ``BEGIN IMMEDIATE``, which takes SQLite's write lock before the
+        first read: writers in other processes queue on it instead of reading the same
+        chain head, so several processes can append without forking the chain. Nested
+        in another `atomic` block, the block is a savepoint: what it wrote is undone when
+        it raises, and the outer transaction decides the rest. Inside a `snapshot` it is
+        refused (a read snapshot cannot safely become a writer).
+        """
+        conn = self.conn
+        if self._writing or conn.in_transaction:
+            if not self._writing:
+                raise RuntimeError("cannot write inside a read snapshot of the ledger")
+            self._savepoints += 1
+            name = f"dh_audit_{self._savepoints}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE {name}")
+            finally:
+                self._savepoints -= 1
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._writing = True
+        try:
+            yield conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._writing = False
+            conn.execute("ROLLBACK")
             raise
+        self._writing = False
+        conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read snapshot around the block: every read in it sees the ledger as at its start.
+
+        ``BEGIN DEFERRED`` and a first read fix the snapshot (WAL), while other
+        connections go on appending. Inside a transaction already open (another
+        snapshot, or `atomic`, which holds the write lock), that transaction is the
+        snapshot.
+        """
+        conn = self.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN DEFERRED")
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the first read takes the snapshot
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     @property
     def ledger_id(self) -> str:
@@ -423,42 +479,28 @@ class Ledger:
     def append(
         self,
         case: CaseInputs,
-        framework: Framework | str | None = None,
+        decision: Decision,
         kind: str = "assessment",
         supersedes: int | None = None,
         actor: str = "dh-audit",
     ) -> Record:
-        """Evaluate a case and record the decision. Returns the stored record."""
-        entry = Entry(case, evaluate(case, framework), kind, supersedes, actor)
-        (seq,) = self.append_entries([entry])
+        """Record a case with the decision already made on it. Returns the stored record.
+
+        The ledger stores what it is given and decides nothing: to decide and record
+        in one call, use `audit.recording.record_case`.
+        """
+        (seq,) = self.append_entries([Entry(case, decision, kind, supersedes, actor)])
         return self.get(seq)
 
-    def append_many(
-        self,
-        cases: Iterable[CaseInputs],
-        framework: Framework | str | None = None,
-        kind: str = "assessment",
-        actor: str = "dh-audit",
-    ) -> list[int]:
-        """Evaluate and record many cases in one transaction: all of them, or none."""
-        return self.append_entries(Entry(case, evaluate(case, framework), kind, None, actor) for case in cases)
+    def append_entries(self, entries: Iterable[Entry | PreparedEntry]) -> list[int]:
+        """Record already-made decisions atomically, in order, with their Merkle tree nodes. Returns the seqs.
 
-    def append_entries(
-        self,
-        entries: Iterable[Entry | PreparedEntry],
-        *,
-        within: Callable[[sqlite3.Connection, list[int]], None] | None = None,
-    ) -> list[int]:
-        """Record already-evaluated decisions atomically, in order, with their Merkle tree nodes.
-
-        `within(conn, seqs)` runs inside the same transaction after the records are
-        written, so that what it writes (an objection event, say) commits or rolls
-        back together with them. Returns the seqs.
+        All of them or none are written. Inside an `atomic` block the entries join that
+        transaction (as a savepoint), so whatever else the block writes (an objection
+        event, say) commits or rolls back together with them.
         """
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
         self._tree, cached = None, self._tree
-        try:
+        with self.atomic() as conn:
             row = conn.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev_hash = row if row else (0, GENESIS_HASH)
             if cached is not None and cached[:2] == (seq, prev_hash):
@@ -481,13 +523,8 @@ class Ledger:
             if rows:
                 conn.executemany(INSERT_SQL, rows)
                 conn.executemany(merkle_store.INSERT_NODE_SQL, nodes)
-            if within is not None:
-                within(conn, seqs)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        self._tree = (seq, prev_hash, tree)
+        if not self._writing:  # committed; inside an outer block the outer transaction may still roll back
+            self._tree = (seq, prev_hash, tree)
         return seqs
 
     def _row(self, entry: Entry | PreparedEntry, seq: int, prev_hash: str) -> tuple[tuple, bytes]:
@@ -595,18 +632,3 @@ def _check_entry(conn: sqlite3.Connection, entry: Entry | PreparedEntry, seq: in
     case_id = entry.case_id if type(entry) is PreparedEntry else entry.case.case_id
     if row[0] != case_id:
         raise BadInput("supersedes", f"record {entry.supersedes} belongs to case {row[0]!r}, not {case_id!r}")
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split the schema into statements (triggers contain semicolons inside BEGIN … END)."""
-    statements, current = [], []
-    for line in script.strip().splitlines():
-        current.append(line)
-        text = "\n".join(current).strip()
-        if text.endswith(";") and (not text.upper().startswith("CREATE TRIGGER") or text.upper().endswith("END;")):
-            statements.append(text)
-            current = []
-    return statements
-
-
-SCHEMA_STATEMENTS = tuple(_split_sql(_SCHEMA))

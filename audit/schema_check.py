@@ -5,9 +5,9 @@ columns (one `prev_hash` per record, so the chain cannot fork) are what make
 the ledger append-only between two verifications. Someone with the file can
 drop or rewrite them; `verify` then names what is missing or changed.
 
-The expected schema is not listed twice: it is the schema the ledger creates
-(`audit.ledger.SCHEMA_STATEMENTS`, `audit.objection_events`), executed on an
-in-memory database and read back from its ``sqlite_master``.
+The expected schema is not listed twice: it is the ledger's schema file
+(`audit/schema.sql`, every section, as `audit.ledger.SCHEMA_SECTIONS` reads it),
+executed on an in-memory database and read back from its ``sqlite_master``.
 """
 
 from __future__ import annotations
@@ -46,14 +46,13 @@ def _unique_columns(conn: sqlite3.Connection, table: str) -> set[tuple[str, ...]
 
 @functools.cache
 def _expected() -> tuple[dict, dict]:
-    from .ledger import SCHEMA_STATEMENTS
-    from .objection_events import ensure_schema
+    from .ledger import SCHEMA_SECTIONS
 
     conn = sqlite3.connect(":memory:")
     try:
-        for statement in SCHEMA_STATEMENTS:
-            conn.execute(statement)
-        ensure_schema(conn)
+        for statements in SCHEMA_SECTIONS.values():
+            for statement in statements:
+                conn.execute(statement)
         schema = _schema_of(conn)
         tables = {name for kind, name in schema if kind == "table"}
         return schema, {table: _unique_columns(conn, table) for table in tables}

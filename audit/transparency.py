@@ -116,9 +116,7 @@ def prove_inclusions(
     ledger: Ledger, seqs: Iterable[int], checkpoint: Checkpoint | None = None
 ) -> list[InclusionProof]:
     """`prove_inclusion` for many records in one read transaction, sharing the recomputed blocks."""
-    conn = ledger.conn
-    conn.execute("BEGIN")
-    try:
+    with ledger.snapshot() as conn:
         size = _size_of(ledger, checkpoint, "head")
         node = merkle_store.node_reader(conn)
         root_hash = merkle_store.root(conn, size, node).hex()
@@ -132,8 +130,6 @@ def prove_inclusions(
                 tuple(h.hex() for h in path),
             ))
         return proofs
-    finally:
-        conn.execute("COMMIT")
 
 
 def prove_consistency(ledger: Ledger, older: Checkpoint, newer: Checkpoint | None = None) -> ConsistencyProof:
@@ -142,9 +138,7 @@ def prove_consistency(ledger: Ledger, older: Checkpoint, newer: Checkpoint | Non
     The roots in the proof are recomputed from the ledger; `check_consistency_proof`
     compares them with the signed ones, so a rewritten ledger yields a proof that fails.
     """
-    conn = ledger.conn
-    conn.execute("BEGIN")
-    try:
+    with ledger.snapshot() as conn:
         size1 = _size_of(ledger, older, "from")
         size2 = _size_of(ledger, newer, "to")
         node = merkle_store.node_reader(conn)
@@ -153,8 +147,6 @@ def prove_consistency(ledger: Ledger, older: Checkpoint, newer: Checkpoint | Non
             ledger.ledger_id, size1, size2, merkle_store.root(conn, size1, node).hex(),
             merkle_store.root(conn, size2, node).hex(), tuple(h.hex() for h in path),
         )
-    finally:
-        conn.execute("COMMIT")
 
 
 # --- checking proofs (needs only the proof, the checkpoints and the public key) ------------------------

@@ -25,6 +25,7 @@ from audit.errors import BadInput
 from audit.ledger import Head, Ledger
 from audit.objection_events import EVENT_COLUMNS, event_bytes, events_head
 from audit.objections import decide_objection, file_objection
+from audit.recording import record_cases
 from audit.referrals import decide_referral, file_referral
 from audit.schema_check import _expected
 from audit.signing import generate_keypair, load_private_key
@@ -46,7 +47,7 @@ def pristine(tmp_path_factory):
     """A 300-record ledger: one complete 256-record block (stored Merkle node) and an open tail of 44 records."""
     path = tmp_path_factory.mktemp("pristine") / "ledger.db"
     with Ledger(path) as ledger:
-        ledger.append_many(CASES[:300])
+        record_cases(ledger, CASES[:300])
     return path
 
 
@@ -114,7 +115,7 @@ def _anchored(db, size: int = 280) -> None:
     conn.close()
     with Ledger(db, create=False) as ledger:
         create_checkpoint(ledger, KEY)
-        ledger.append_many(CASES[size:300])
+        record_cases(ledger, CASES[size:300])
         assert ledger.verify(since_checkpoint=True).ok
 
 
@@ -199,7 +200,7 @@ def test_checkpoint_refuses_a_ledger_whose_triggers_were_dropped(db):
 def test_checkpoints_record_how_they_were_verified(db):
     with Ledger(db, create=False) as ledger:
         create_checkpoint(ledger, KEY)
-        ledger.append_many(CASES[300:310])
+        record_cases(ledger, CASES[300:310])
         create_checkpoint(ledger, KEY)
         modes = [row[0] for row in ledger.conn.execute("SELECT verified FROM checkpoints ORDER BY number")]
         report = ledger.verify(since_checkpoint=True)

@@ -19,6 +19,7 @@ from conftest import case_data
 from audit.canonical import canonical_json, chain_hash, record_bytes
 from audit.errors import BadInput
 from audit.ledger import SCHEMA_STATEMENTS, Head, Ledger
+from audit.recording import record_case, record_cases
 from decisions.errors import InvalidCase
 from decisions.evaluate import decision_to_data, evaluate
 from decisions.inputs import parse_case
@@ -46,7 +47,7 @@ def ledger(tmp_path):
 def fill(ledger: Ledger, n: int = 6) -> list[int]:
     cases = [parse_case(case_data(case_id=f"CASE-{i}", pgv_5mms_events=i, assessed_on=f"202{4 + i % 3}-0{1 + i % 9}-15"))
              for i in range(n)]
-    return ledger.append_many(cases)
+    return record_cases(ledger, cases)
 
 
 def raw(ledger: Ledger) -> sqlite3.Connection:
@@ -218,7 +219,7 @@ def test_rewritten_history_differs_from_an_exported_head(ledger, tmp_path):
 
 def test_records_read_back_into_the_same_objects(ledger):
     case = parse_case(case_data(case_id="CASE-A", existing_dossier_since="2024-05-01"))
-    record = ledger.append(case, actor="reviewer-12")
+    record = record_case(ledger, case, actor="reviewer-12")
     assert record.inputs == case
     assert record.decision == evaluate(case)
     assert (record.seq, record.kind, record.actor, record.supersedes) == (1, "assessment", "reviewer-12", None)
@@ -230,27 +231,27 @@ def test_a_variant_reading_is_never_recorded(ledger, variant):
     """Variants are for comparison only: the ledger refuses them, and nothing is written."""
     case = parse_case(case_data(case_id="CASE-V"))
     with pytest.raises(BadInput, match="variant reading is for comparison only") as error:
-        ledger.append(case, variant)
+        record_case(ledger, case, variant)
     assert error.value.field == "framework"
     assert len(ledger) == 0
-    record = ledger.append(case, "2026")
+    record = record_case(ledger, case, "2026")
     assert record.framework == "2026" and record.engine_version == "0.2.0"
     assert record.decision.interpretations == ("I-2",)
 
 
 def test_history_latest_and_supersession(ledger):
-    first = ledger.append(parse_case(case_data(case_id="CASE-B", technical_cause=False)))
-    fix = ledger.append(parse_case(case_data(case_id="CASE-B")), kind="correction", supersedes=first.seq,
+    first = record_case(ledger, parse_case(case_data(case_id="CASE-B", technical_cause=False)))
+    fix = record_case(ledger, parse_case(case_data(case_id="CASE-B")), kind="correction", supersedes=first.seq,
                         actor="reviewer-3")
     assert [r.seq for r in ledger.history("CASE-B")] == [1, 2]
     assert ledger.latest("CASE-B") == fix and fix.supersedes == 1
     assert ledger.latest("nobody") is None
     with pytest.raises(BadInput, match="supersedes"):
-        ledger.append(parse_case(case_data(case_id="CASE-B")), kind="correction")
+        record_case(ledger, parse_case(case_data(case_id="CASE-B")), kind="correction")
     with pytest.raises(BadInput, match="belongs to case"):
-        ledger.append(parse_case(case_data(case_id="CASE-C")), kind="correction", supersedes=1)
+        record_case(ledger, parse_case(case_data(case_id="CASE-C")), kind="correction", supersedes=1)
     with pytest.raises(BadInput, match="no earlier record"):
-        ledger.append(parse_case(case_data(case_id="CASE-B")), kind="correction", supersedes=99)
+        record_case(ledger, parse_case(case_data(case_id="CASE-B")), kind="correction", supersedes=99)
     with pytest.raises(BadInput, match="seq"):
         ledger.get(42)
     assert len(ledger) == 2 and ledger.verify().ok
@@ -261,9 +262,9 @@ def test_append_many_is_atomic_per_batch(ledger):
     good = [parse_case(case_data(case_id=f"OK-{i}")) for i in range(3)]
     bad = parse_case(case_data(case_id="TOO-EARLY", assessed_on="2023-06-30"))
     with pytest.raises(InvalidCase, match="assessed_on"):
-        ledger.append_many([*good, bad])
+        record_cases(ledger, [*good, bad])
     assert len(ledger) == 2 and ledger.verify().ok
-    assert ledger.append_many(good) == [3, 4, 5]
+    assert record_cases(ledger, good) == [3, 4, 5]
 
 
 def test_replaying_stored_inputs_gives_the_stored_decision_bytes(ledger):
