@@ -29,8 +29,8 @@ from decisions.frameworks import FRAMEWORK_2026, NEW_RULES_START, get_framework
 from decisions.inputs import CaseInputs, load_case
 
 from . import boundary as boundaries
-from . import compare as comparing
-from . import replay as replaying
+import audit.compare as comparing  # not "from . import": `audit.compare` is also the API function (docs/api.md)
+import audit.replay as replaying
 from . import scan, synth
 from .checkpoints import create_checkpoint, describe_checkpoint
 from .errors import BadInput

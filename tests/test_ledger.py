@@ -366,3 +366,79 @@ def test_opening_a_non_ledger_leaves_the_file_alone(tmp_path):
     text.write_text("not sqlite")
     with pytest.raises(BadInput, match="not a dh-audit ledger"):
         Ledger(text, create=False)
+
+
+# --- the schema file ----------------------------------------------------------------------------
+
+
+def test_the_schema_file_is_the_schema_of_a_new_ledger(tmp_path):
+    """A new ledger holds exactly the statements of audit/schema.sql (comments are never stored)."""
+    from audit.ledger import SCHEMA_SECTIONS
+    from audit.schema_check import _normal
+
+    with Ledger(tmp_path / "l.db") as ledger:
+        stored = {_normal(sql) for (sql,) in ledger.conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL")}
+    made = {_normal(s).replace(" IF NOT EXISTS", "") for name in ("records", "meta", "merkle", "checkpoints")
+            for s in SCHEMA_SECTIONS[name]
+            if s.startswith("CREATE")}
+    assert stored == made
+    assert not any("--" in sql for sql in stored)
+
+
+def test_the_schema_file_agrees_with_the_code():
+    from audit.ledger import _TYPED_CHECKS, INSERT_COLUMNS, SCHEMA_SECTIONS, SCHEMA_VERSION
+    from audit.merkle_store import STORED_LEVEL
+
+    conn = sqlite3.connect(":memory:")
+    for statement in SCHEMA_SECTIONS["records"] + SCHEMA_SECTIONS["meta"] + SCHEMA_SECTIONS["merkle"]:
+        conn.execute(statement)
+    assert [row[1] for row in conn.execute("PRAGMA table_info(records)")] == list(INSERT_COLUMNS)
+    assert set(INSERT_COLUMNS[15:]) == set(_TYPED_CHECKS)
+    assert dict(conn.execute("SELECT key, value FROM ledger_meta")) == {"schema_version": str(SCHEMA_VERSION)}
+    assert f"CHECK (level >= {STORED_LEVEL})" in SCHEMA_SECTIONS["merkle"][0]
+
+
+def test_a_ledger_of_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "l.db"
+    with Ledger(path):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE ledger_meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(BadInput, match="schema version 99, made by a newer dh-audit"):
+        Ledger(path, create=False)
+
+
+# --- transactions -------------------------------------------------------------------------------
+
+
+def test_atomic_commits_or_rolls_back_and_nests_as_savepoints(tmp_path):
+    ledger = Ledger(tmp_path / "l.db")
+    with pytest.raises(BadInput):
+        with ledger.atomic():
+            fill(ledger, 2)
+            ledger.append_entries([])  # nested: a savepoint
+            raise BadInput("test", "undo everything")
+    assert len(ledger) == 0 and not ledger.conn.in_transaction
+    with ledger.atomic():
+        fill(ledger, 2)
+        with pytest.raises(BadInput):
+            with ledger.atomic():
+                record_case(ledger, parse_case(case_data(case_id="CASE-X")))
+                raise BadInput("test", "undo the inner block only")
+    assert len(ledger) == 2 and ledger.history("CASE-X") == []
+    assert ledger.verify().ok
+
+
+def test_a_snapshot_does_not_see_later_appends_and_refuses_to_write(tmp_path):
+    path = tmp_path / "l.db"
+    reader, writer = Ledger(path), Ledger(path)
+    fill(writer, 2)
+    with reader.snapshot() as conn:
+        fill(writer, 3)
+        assert conn.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 2
+        with pytest.raises(RuntimeError, match="read snapshot"):
+            with reader.atomic():
+                pass
+    assert len(reader) == 5

@@ -130,12 +130,12 @@ def test_the_append_path_reads_only_the_last_unfinished_block(tmp_path):
     fresh = Ledger(path)  # no cached frontier: it must restore one
     statements: list[str] = []
     fresh.conn.set_trace_callback(statements.append)
-    fresh.append(CASES[600])
+    record_case(fresh, CASES[600])
     record_reads = [s for s in statements if "FROM records WHERE seq BETWEEN" in s]
     assert record_reads == [record_reads[0]] and "BETWEEN 513 AND 768" in record_reads[0]
     assert not any("FROM records ORDER BY seq" in s and "LIMIT" not in s for s in statements)
     statements.clear()
-    fresh.append(CASES[601])  # its own frontier is cached now: no record is read back
+    record_case(fresh, CASES[601])  # its own frontier is cached now: no record is read back
     assert not [s for s in statements if "FROM records WHERE seq BETWEEN" in s]
     assert fresh.verify().ok
 
@@ -181,7 +181,7 @@ def test_an_old_ledger_gets_its_tree_on_open(tmp_path):
     assert dict(reopened.conn.execute("SELECT key, value FROM ledger_meta"))["schema_version"] == "2"
     report = reopened.verify()
     assert report.ok and report.tree_root == expected.hex()
-    reopened.append(CASES[520])
+    record_case(reopened, CASES[520])
     assert reopened.verify().ok
 
 

@@ -11,8 +11,8 @@ import click
 from decisions.frameworks import FRAMEWORKS, get_framework
 
 from .. import boundary as boundary_cases
-from .. import compare as comparing
-from .. import replay as replaying
+import audit.compare as comparing  # not "from .. import": `audit.compare` is also the API function (docs/api.md)
+import audit.replay as replaying
 from .. import scan
 from ..analysis_wording import describe_counterfactual_en, describe_event_counterfactual_en
 from ..bulk_replay import replay_ledger

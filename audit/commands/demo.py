@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .. import compare as comparing
+import audit.compare as comparing  # not "from .. import": `audit.compare` is also the API function (docs/api.md)
 from ..demo import DemoSummary, run_demo
 
 
