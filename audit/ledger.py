@@ -1,8 +1,11 @@
 """The decision ledger: append-only, hash-chained decision records in SQLite (SPEC §5).
 
-Every append runs inside `BEGIN IMMEDIATE`, so concurrent writers queue on
-SQLite's write lock instead of forking the chain; `UNIQUE(prev_hash)` would
-refuse a fork anyway. Triggers refuse UPDATE and DELETE from any connection.
+The schema is the commented file `schema.sql` next to this module. Every
+transaction goes through `Ledger.atomic` (writing) or `Ledger.snapshot`
+(reading). Every append runs inside `BEGIN IMMEDIATE`, so concurrent writers
+queue on SQLite's write lock instead of forking the chain; `UNIQUE(prev_hash)`
+would refuse a fork anyway. The ledger stores decisions made before it is
+called (`audit.recording` decides and records in one call). Triggers refuse UPDATE and DELETE from any connection.
 WAL with `synchronous=FULL` makes an append that returned durable, and a
 transaction never leaves a partial record.
 
