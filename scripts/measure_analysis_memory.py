@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from audit.ledger import Ledger
+from audit.ledger.recording import record_cases
 from audit.synth import generate_cases
 from decisions.inputs import parse_case
 
@@ -44,10 +45,10 @@ def ledger_at(directory: Path, n: int) -> Path:
         for data in generate_cases(n, SEED):
             batch.append(parse_case(data))
             if len(batch) == 10_000:
-                ledger.append_many(batch)
+                record_cases(ledger, batch)
                 batch = []
         if batch:
-            ledger.append_many(batch)
+            record_cases(ledger, batch)
     print(f"built {path} ({n} records) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return path
 

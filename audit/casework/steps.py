@@ -2,9 +2,8 @@
 
 An objection that is upheld, and a referral that is decided, create a decision
 record (`objection_decision`, `exception_decision`) and an event that points to
-it. Both are written in one transaction: the events through the `within=`
-callback of `Ledger.append_entries`, which runs after the records are inserted
-and before COMMIT, so an exception from it rolls everything back.
+it. Both are written in one transaction (`Ledger.atomic`): the records, then
+the events, so an exception while writing the events rolls everything back.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from datetime import datetime
 
 from audit.ledger.store import Entry, Ledger
 from audit.ledger.events import Draft, Event, EventClock, append_events, ensure_schema
+
 
 class Casework:
     """A ledger with its objection and referral events: where objections and referrals are recorded."""
@@ -47,30 +47,12 @@ class Casework:
         `(seq, hash)` of each new record.
         """
         conn = self.conn
-
-        def write(seqs: list[int]) -> list[Event]:
+        with self.ledger.atomic():
+            seqs = self.ledger.append_entries(entries) if entries else []
             ensure_schema(conn)  # the event table is made with the first event, so bad input writes nothing
             check(conn, seqs)
             made = [(seq, _record_hash(conn, seq)) for seq in seqs]
             return append_events(conn, drafts(made), self.clock)
-
-        if not entries:
-            return in_transaction(conn, lambda: write([]))
-        written: list[Event] = []
-        self.ledger.append_entries(entries, within=lambda _conn, seqs: written.extend(write(seqs)))
-        return written
-
-
-def in_transaction(conn: sqlite3.Connection, work: Callable[[], object]):
-    """Run `work` inside `BEGIN IMMEDIATE`: committed when it returns, rolled back when it raises."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work()
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return result
 
 
 def _record_hash(conn: sqlite3.Connection, seq: int) -> str:

@@ -28,9 +28,7 @@ def create_checkpoint(
     signing, so nothing is appended in between. Raises `LedgerUnverified` when it fails:
     a forged ledger is never signed.
     """
-    conn = ledger.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with ledger.atomic() as conn:
         report = verify_ledger(ledger, since_checkpoint=True)
         if not report.ok:
             reason = report.summary().removeprefix('FAILED').lstrip(': ')
@@ -45,8 +43,4 @@ def create_checkpoint(
             f"VALUES ({', '.join('?' for _ in range(len(COLUMNS) + 2))})",
             (number, *(getattr(checkpoint, name) for name in COLUMNS), report.mode),
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return checkpoint

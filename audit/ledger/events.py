@@ -36,6 +36,7 @@ from datetime import datetime
 import attrs
 
 from audit.ledger.canonical import CANONICAL_VERSION, GENESIS_HASH, canonical_json, chain_hash, utc_timestamp
+from audit.ledger.schema import SCHEMA_SECTIONS
 
 OBJECTION_EVENTS = ("filed", "extended", "decided")
 REFERRAL_EVENTS = ("referral_filed", "referral_decided")
@@ -50,38 +51,8 @@ EVENT_COLUMNS = (
 )
 _HASHED_COLUMNS = EVENT_COLUMNS[:-1]
 
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS objection_events (
-    seq INTEGER PRIMARY KEY,
-    event_id TEXT NOT NULL UNIQUE,
-    event_type TEXT NOT NULL CHECK (event_type IN ('filed', 'extended', 'decided', 'referral_filed', 'referral_decided')),
-    subject_id INTEGER NOT NULL,
-    decision_seq INTEGER NOT NULL REFERENCES records(seq),
-    case_id TEXT NOT NULL,
-    recorded_at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    canonical_version INTEGER NOT NULL,
-    payload TEXT NOT NULL,
-    prev_hash TEXT NOT NULL UNIQUE,
-    hash TEXT NOT NULL UNIQUE
-)""",
-    "CREATE INDEX IF NOT EXISTS objection_events_subject ON objection_events(subject_id, seq)",
-    "CREATE INDEX IF NOT EXISTS objection_events_decision ON objection_events(decision_seq)",
-    "CREATE INDEX IF NOT EXISTS objection_events_case ON objection_events(case_id, seq)",
-    """CREATE TRIGGER IF NOT EXISTS objection_events_no_update BEFORE UPDATE ON objection_events
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit objection events are append-only: an event cannot be updated');
-END""",
-    """CREATE TRIGGER IF NOT EXISTS objection_events_no_delete BEFORE DELETE ON objection_events
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit objection events are append-only: an event cannot be deleted');
-END""",
-    """CREATE TRIGGER IF NOT EXISTS objection_events_gapless BEFORE INSERT ON objection_events
-WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM objection_events)
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit objection events: seq must follow the last event without a gap');
-END""",
-)
+# The table, its indexes and triggers are in the ledger's schema file (`audit/ledger/schema.sql`, section
+# ``objection_events``).
 
 _INSERT_SQL = (
     f"INSERT INTO objection_events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})"
@@ -131,7 +102,7 @@ class EventClock:
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
     """Create the event table and its triggers if they are missing (inside the caller's transaction)."""
-    for statement in _SCHEMA:
+    for statement in SCHEMA_SECTIONS["objection_events"]:
         conn.execute(statement)
 
 

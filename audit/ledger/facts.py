@@ -19,7 +19,7 @@ dates written YYYY-MM-DD).
 Reading the hashed JSON itself, not the typed copies of the facts in the records
 table (`recognised_cents`, ...), leaves nothing to trust beyond what `verify`
 checks through the hash chain, and costs less than reading the typed columns and
-checking them against the JSON (`_TYPED_CHECKS`, 14 `json_extract` calls a
+checking them against the JSON (`TYPED_CHECKS`, 14 `json_extract` calls a
 record). A chunk with any value of another type or form raises `Unreadable`:
 callers then go through the exact, per-case path, where `parse_case` decides what
 such a value means (or names the field).

@@ -1,13 +1,17 @@
-"""The schema of a ledger file: the records table with its triggers and indexes, and the log's tables.
+"""The schema of a ledger file, read from `schema.sql` next to this module: the one place it is written down.
 
-`verify` checks the typed copies of facts (`TYPED_CHECKS`) against the hashed
-JSON, and `audit.ledger.schema_check` compares a ledger's schema with these statements.
+The file's statements come by section (`SCHEMA_SECTIONS`); a ledger is made with
+`SCHEMA_STATEMENTS`, and the objection events' section runs with the first event
+(`audit.ledger.events`). `verify` checks the typed copies of facts (`TYPED_CHECKS`)
+against the hashed JSON, and `audit.ledger.schema_check` compares a ledger's schema
+with the statements of every section.
 """
 
 from __future__ import annotations
 
-from audit.log import store as merkle_store
-from audit.log.checkpoints import SCHEMA as CHECKPOINTS_SCHEMA
+import re
+import sqlite3
+from importlib import resources
 
 # Typed copies of facts that queries need. They are derived from the hashed
 # JSON, and `verify` checks every one of them against it.
@@ -31,70 +35,39 @@ TYPED_CHECKS = {
     "cap_basis": "json_extract(decision, '$.cap_basis')",
 }
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY,
-    record_id TEXT NOT NULL UNIQUE,
-    case_id TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('assessment', 'objection_decision', 'exception_decision', 'correction')),
-    supersedes INTEGER REFERENCES records(seq),
-    recorded_at TEXT NOT NULL,
-    framework TEXT NOT NULL,
-    framework_fingerprint TEXT NOT NULL,
-    engine_version TEXT NOT NULL,
-    canonical_version INTEGER NOT NULL,
-    inputs TEXT NOT NULL,
-    decision TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    prev_hash TEXT NOT NULL UNIQUE,
-    hash TEXT NOT NULL UNIQUE,
-    municipality TEXT NOT NULL,
-    assessed_on TEXT NOT NULL,
-    technical_cause INTEGER NOT NULL,
-    recognised_cents INTEGER NOT NULL,
-    unsettled_cents INTEGER NOT NULL,
-    structural_cents INTEGER NOT NULL,
-    woz_cents INTEGER NOT NULL,
-    rijksmonument INTEGER NOT NULL,
-    pgv_events INTEGER NOT NULL,
-    in_pilot_area INTEGER NOT NULL,
-    in_reinforcement_area INTEGER NOT NULL,
-    dossier_since TEXT,
-    estimated_cost_cents INTEGER,
-    outcome TEXT NOT NULL,
-    basis TEXT,
-    max_amount_cents INTEGER,
-    cap_basis TEXT
-);
-CREATE INDEX IF NOT EXISTS records_case ON records(case_id, seq);
-CREATE INDEX IF NOT EXISTS records_supersedes ON records(supersedes);
-CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger is append-only: a record cannot be updated; append a correction instead');
-END;
-CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger is append-only: a record cannot be deleted');
-END;
-CREATE TRIGGER IF NOT EXISTS records_gapless BEFORE INSERT ON records
-WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM records)
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger: seq must follow the last record without a gap');
-END;
-CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-""" + merkle_store.SCHEMA + CHECKPOINTS_SCHEMA
+SCHEMA_FILE = "schema.sql"
+"""The ledger's schema, next to this module (see the comments in it)."""
 
 
-def _split_sql(script: str) -> list[str]:
-    """Split the schema into statements (triggers contain semicolons inside BEGIN … END)."""
-    statements, current = [], []
-    for line in script.strip().splitlines():
-        current.append(line)
-        text = "\n".join(current).strip()
-        if text.endswith(";") and (not text.upper().startswith("CREATE TRIGGER") or text.upper().endswith("END;")):
-            statements.append(text)
-            current = []
-    return statements
+def _schema_sections() -> dict[str, tuple[str, ...]]:
+    """The statements of `SCHEMA_FILE` by section, each without its comments and trailing semicolon."""
+    text = resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    pending: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("-- section: "):
+            current = sections.setdefault(line.removeprefix("-- section: ").strip(), [])
+            continue
+        if not pending and (not line.strip() or line.lstrip().startswith("--")):
+            continue  # comments stand between statements, so that SQLite never stores them
+        pending.append(line)
+        statement = "\n".join(pending)
+        if sqlite3.complete_statement(statement):
+            if current is None:
+                raise ValueError(f"{SCHEMA_FILE}: a statement before the first section")
+            current.append(statement.strip().removesuffix(";"))
+            pending = []
+    if pending:
+        raise ValueError(f"{SCHEMA_FILE}: the last statement is not complete")
+    return {name: tuple(statements) for name, statements in sections.items()}
 
 
-SCHEMA_STATEMENTS = tuple(_split_sql(_SCHEMA))
+SCHEMA_SECTIONS = _schema_sections()
+SCHEMA_STATEMENTS = SCHEMA_SECTIONS["records"] + SCHEMA_SECTIONS["meta"] + SCHEMA_SECTIONS["merkle"] + \
+    SCHEMA_SECTIONS["checkpoints"]
+"""What a ledger is made with (the objection events' statements run with the first event)."""
+SCHEMA_VERSION = int(re.search(
+    r"VALUES \('schema_version', '(\d+)'\)", " ".join(SCHEMA_SECTIONS["meta"])
+).group(1))
+"""The schema's compatibility version, from its row in `SCHEMA_FILE`."""

@@ -5,9 +5,9 @@ columns (one `prev_hash` per record, so the chain cannot fork) are what make
 the ledger append-only between two verifications. Someone with the file can
 drop or rewrite them; `verify` then names what is missing or changed.
 
-The expected schema is not listed twice: it is the schema the ledger creates
-(`audit.ledger.store.SCHEMA_STATEMENTS`, `audit.ledger.events`), executed on an
-in-memory database and read back from its ``sqlite_master``.
+The expected schema is not listed twice: it is the ledger's schema file
+(`audit/ledger/schema.sql`, every section, as `audit.ledger.schema.SCHEMA_SECTIONS`
+reads it), executed on an in-memory database and read back from its ``sqlite_master``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import functools
 import re
 import sqlite3
 
-from audit.ledger.events import ensure_schema
-from audit.ledger.schema import SCHEMA_STATEMENTS
+from audit.ledger.schema import SCHEMA_SECTIONS
 
 EVENTS_TABLE = "objection_events"
 _EXACT_TABLES = ("records", "merkle_nodes", EVENTS_TABLE)
@@ -51,9 +50,9 @@ def _unique_columns(conn: sqlite3.Connection, table: str) -> set[tuple[str, ...]
 def _expected() -> tuple[dict, dict]:
     conn = sqlite3.connect(":memory:")
     try:
-        for statement in SCHEMA_STATEMENTS:
-            conn.execute(statement)
-        ensure_schema(conn)
+        for statements in SCHEMA_SECTIONS.values():
+            for statement in statements:
+                conn.execute(statement)
         schema = _schema_of(conn)
         tables = {name for kind, name in schema if kind == "table"}
         return schema, {table: _unique_columns(conn, table) for table in tables}

@@ -1,8 +1,12 @@
 """The decision ledger: append-only, hash-chained decision records in SQLite (SPEC §5).
 
-Every append runs inside `BEGIN IMMEDIATE`, so concurrent writers queue on
-SQLite's write lock instead of forking the chain; `UNIQUE(prev_hash)` would
-refuse a fork anyway. Triggers refuse UPDATE and DELETE from any connection.
+The schema is the commented file `schema.sql` in this package (read by
+`audit.ledger.schema`). Every
+transaction goes through `Ledger.atomic` (writing) or `Ledger.snapshot`
+(reading). Every append runs inside `BEGIN IMMEDIATE`, so concurrent writers
+queue on SQLite's write lock instead of forking the chain; `UNIQUE(prev_hash)`
+would refuse a fork anyway. The ledger stores decisions made before it is
+called (`audit.ledger.recording` decides and records in one call). Triggers refuse UPDATE and DELETE from any connection.
 WAL with `synchronous=FULL` makes an append that returned durable, and a
 transaction never leaves a partial record.
 
@@ -14,6 +18,7 @@ Signed tree heads live in the append-only ``checkpoints`` table
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,9 +34,9 @@ import attrs
 import cattrs
 import sqlite_utils
 
-from decisions.evaluate import Decision, decision_from_data, evaluate
+from decisions.evaluate import Decision, decision_from_data
 from decisions import ENGINE_VERSION
-from decisions.frameworks import FRAMEWORKS, Framework
+from decisions.frameworks import FRAMEWORKS
 from decisions.inputs import CaseInputs, parse_case
 
 from audit.log import store as merkle_store
@@ -46,14 +51,13 @@ from audit.log.checkpoints import migrate as checkpoints_migrate
 from audit.errors import BadInput
 from audit.ledger.events import events_head
 from audit.ledger.head import Head, VerifyReport
-from audit.ledger.schema import SCHEMA_STATEMENTS, TYPED_CHECKS
+from audit.ledger.schema import SCHEMA_STATEMENTS, SCHEMA_VERSION, TYPED_CHECKS
 from audit.ledger.verify import verify_ledger
 from audit.log.merkle import CompactRange, leaf_hash
 from audit.outputs import check_ledger_path
 
 KINDS = ("assessment", "objection_decision", "exception_decision", "correction")
 NEEDS_SUPERSEDES = ("objection_decision", "correction")
-SCHEMA_VERSION = 2  # 2: Merkle tree nodes and checkpoints
 BUSY_TIMEOUT_MS = 60_000
 BATCH_ROWS = 5000
 """Rows per ``executemany`` while appending."""
@@ -217,48 +221,119 @@ class Ledger:
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
         self._tree: tuple[int, str, CompactRange] | None = None  # (seq, hash, compact range) after our last append
+        self._writing = False  # inside `atomic` (BEGIN IMMEDIATE): nested blocks become savepoints
+        self._savepoints = 0
+        self._check_version()
         if create:
             self._ensure_schema()
         elif not self.db["records"].exists():
             raise BadInput("db", f"{self.path} is not a dh-audit ledger")
         elif not self._has_tree():
             self._ensure_schema()  # a ledger made before the Merkle tree existed: build it once
-        checkpoints_migrate(conn)  # a ledger made before checkpoints signed the events too
+        checkpoints_migrate(self)  # a ledger made before checkpoints signed the events too
 
     def _has_tree(self) -> bool:
         if not self.db["merkle_nodes"].exists():
             return False
         return self.conn.execute("SELECT 1 FROM ledger_meta WHERE key = ?", (MERKLE_META_KEY,)).fetchone() is not None
 
+    def _check_version(self) -> None:
+        """Refuse a ledger made by a release with a newer schema than this one knows."""
+        if not self.db["ledger_meta"].exists():
+            return
+        row = self.conn.execute("SELECT value FROM ledger_meta WHERE key = 'schema_version'").fetchone()
+        if row is not None and str(row[0]).isdigit() and int(row[0]) > SCHEMA_VERSION:
+            self.conn.close()
+            raise BadInput("db", f"{self.path} has schema version {row[0]}, made by a newer dh-audit "
+                                 f"(this one reads up to version {SCHEMA_VERSION})")
+
     def _ensure_schema(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self.atomic() as conn:
             for statement in SCHEMA_STATEMENTS:
-                self.conn.execute(statement)
-            meta = dict(self.conn.execute("SELECT key, value FROM ledger_meta"))
+                conn.execute(statement)  # the schema_version row among them (INSERT OR IGNORE)
+            meta = dict(conn.execute("SELECT key, value FROM ledger_meta"))
             if "ledger_id" not in meta:
-                self.conn.executemany(
+                conn.executemany(
                     "INSERT INTO ledger_meta (key, value) VALUES (?, ?)",
                     [
                         ("ledger_id", uuid.uuid4().hex),
-                        ("schema_version", str(SCHEMA_VERSION)),
                         ("canonical_version", str(CANONICAL_VERSION)),
                         ("created_at", utc_timestamp()),
                     ],
                 )
-            if self.conn.execute("SELECT 1 FROM ledger_meta WHERE key = ?", (MERKLE_META_KEY,)).fetchone() is None:
-                merkle_store.build(self.conn)
-                self.conn.execute(
+            if conn.execute("SELECT 1 FROM ledger_meta WHERE key = ?", (MERKLE_META_KEY,)).fetchone() is None:
+                merkle_store.build(conn)
+                conn.execute(
                     "INSERT INTO ledger_meta (key, value) VALUES (?, ?)",
                     (MERKLE_META_KEY, str(merkle_store.STORED_LEVEL)),
                 )
-                self.conn.execute(
+                conn.execute(
                     "UPDATE ledger_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
                 )
-            self.conn.execute("COMMIT")
+
+    # --- transactions ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction around the block: committed when it ends, rolled back when it raises.
+
+        It starts with ``BEGIN IMMEDIATE``, which takes SQLite's write lock before the
+        first read: writers in other processes queue on it instead of reading the same
+        chain head, so several processes can append without forking the chain. Nested
+        in another `atomic` block, the block is a savepoint: what it wrote is undone when
+        it raises, and the outer transaction decides the rest. Inside a `snapshot` it is
+        refused (a read snapshot cannot safely become a writer).
+        """
+        conn = self.conn
+        if self._writing or conn.in_transaction:
+            if not self._writing:
+                raise RuntimeError("cannot write inside a read snapshot of the ledger")
+            self._savepoints += 1
+            name = f"dh_audit_{self._savepoints}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE {name}")
+            finally:
+                self._savepoints -= 1
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._writing = True
+        try:
+            yield conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._writing = False
+            conn.execute("ROLLBACK")
             raise
+        self._writing = False
+        conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read snapshot around the block: every read in it sees the ledger as at its start.
+
+        ``BEGIN DEFERRED`` and a first read fix the snapshot (WAL), while other
+        connections go on appending. Inside a transaction already open (another
+        snapshot, or `atomic`, which holds the write lock), that transaction is the
+        snapshot.
+        """
+        conn = self.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN DEFERRED")
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the first read takes the snapshot
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     @property
     def ledger_id(self) -> str:
@@ -278,42 +353,28 @@ class Ledger:
     def append(
         self,
         case: CaseInputs,
-        framework: Framework | str | None = None,
+        decision: Decision,
         kind: str = "assessment",
         supersedes: int | None = None,
         actor: str = "dh-audit",
     ) -> Record:
-        """Evaluate a case and record the decision. Returns the stored record."""
-        entry = Entry(case, evaluate(case, framework), kind, supersedes, actor)
-        (seq,) = self.append_entries([entry])
+        """Record a case with the decision already made on it. Returns the stored record.
+
+        The ledger stores what it is given and decides nothing: to decide and record
+        in one call, use `audit.ledger.recording.record_case`.
+        """
+        (seq,) = self.append_entries([Entry(case, decision, kind, supersedes, actor)])
         return self.get(seq)
 
-    def append_many(
-        self,
-        cases: Iterable[CaseInputs],
-        framework: Framework | str | None = None,
-        kind: str = "assessment",
-        actor: str = "dh-audit",
-    ) -> list[int]:
-        """Evaluate and record many cases in one transaction: all of them, or none."""
-        return self.append_entries(Entry(case, evaluate(case, framework), kind, None, actor) for case in cases)
+    def append_entries(self, entries: Iterable[Entry | PreparedEntry]) -> list[int]:
+        """Record already-made decisions atomically, in order, with their Merkle tree nodes. Returns the seqs.
 
-    def append_entries(
-        self,
-        entries: Iterable[Entry | PreparedEntry],
-        *,
-        within: Callable[[sqlite3.Connection, list[int]], None] | None = None,
-    ) -> list[int]:
-        """Record already-evaluated decisions atomically, in order, with their Merkle tree nodes.
-
-        `within(conn, seqs)` runs inside the same transaction after the records are
-        written, so that what it writes (an objection event, say) commits or rolls
-        back together with them. Returns the seqs.
+        All of them or none are written. Inside an `atomic` block the entries join that
+        transaction (as a savepoint), so whatever else the block writes (an objection
+        event, say) commits or rolls back together with them.
         """
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
         self._tree, cached = None, self._tree
-        try:
+        with self.atomic() as conn:
             row = conn.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev_hash = row if row else (0, GENESIS_HASH)
             if cached is not None and cached[:2] == (seq, prev_hash):
@@ -336,13 +397,8 @@ class Ledger:
             if rows:
                 conn.executemany(INSERT_SQL, rows)
                 conn.executemany(merkle_store.INSERT_NODE_SQL, nodes)
-            if within is not None:
-                within(conn, seqs)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        self._tree = (seq, prev_hash, tree)
+        if not self._writing:  # committed; inside an outer block the outer transaction may still roll back
+            self._tree = (seq, prev_hash, tree)
         return seqs
 
     def _row(self, entry: Entry | PreparedEntry, seq: int, prev_hash: str) -> tuple[tuple, bytes]:

@@ -40,6 +40,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -50,6 +51,7 @@ from audit.log.checkpoints import Checkpoint, CheckpointError, check_signature, 
 from audit.log.merkle import EMPTY_ROOT, CompactRange, ProofError, check_inclusion, inclusion_proof, leaf_hash, node_hash
 from audit.log.store import LEAF_COLUMNS, STORED_LEVEL, TreeError, leaf_bytes, node_reader
 from audit.ledger.events import event_hash_at, verify_events
+from audit.ledger.scan import LATEST_SEQS
 from audit.ledger.schema_check import schema_problems
 
 from audit.ledger.head import Head, VerifyReport
@@ -62,6 +64,9 @@ class OpenLedger(OpenLog, Protocol):
     """What `verify_ledger` needs of a ledger (an `audit.ledger.Ledger` is one): the log's needs and the path."""
 
     path: Path
+
+    def snapshot(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
 
 # The hashed fields, in `record_text_bytes` order, then the stored hash. The two large JSON
 # fields are read as their stored UTF-8 bytes (neither decoded nor encoded again), with a flag
@@ -87,19 +92,13 @@ def verify_ledger(
     conn = ledger.conn
     if conn.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":
         raise BadInput("db", f"{ledger.path} is not UTF-8 encoded, as every dh-audit ledger is")
-    own = not conn.in_transaction
-    if own:
-        conn.execute("BEGIN")
-    try:
+    with ledger.snapshot():
         last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
         anchor = verified_anchor(ledger) if since_checkpoint else None
         first = anchor[1].tree_size + 1 if anchor is not None else 1
         with ThreadPoolExecutor(max_workers=1) as pool:
             typed = pool.submit(_typed_column_mismatch_in, ledger.path, TYPED_CHECKS, last, first)
             return _verify_pass(ledger, expected_head, given, typed, anchor)
-    finally:
-        if own:
-            conn.execute("COMMIT")
 
 
 class _Start:
@@ -358,12 +357,22 @@ def _typed_column_mismatch_in(path, checks: dict[str, str], last: int, first: in
         conn.close()
 
 
-def _typed_column_mismatch(conn, checks: dict[str, str], last: int, first: int = 1) -> tuple[int, str] | None:
+def typed_columns_in_force_mismatch(conn, last: int) -> tuple[int, str] | None:
+    """The first record in force (the latest of its case) up to seq ``last`` whose typed columns disagree with its
+    hashed JSON: (seq, problem), or None."""
+    return _typed_column_mismatch(conn, TYPED_CHECKS, last, in_force=True)
+
+
+def _typed_column_mismatch(
+    conn, checks: dict[str, str], last: int, first: int = 1, *, in_force: bool = False
+) -> tuple[int, str] | None:
     """The first record from seq ``first`` up to ``last`` whose typed columns disagree with its hashed JSON."""
     conditions = " OR ".join(f"{column} IS NOT {expression}" for column, expression in checks.items())
     conditions += " OR case_id IS NOT json_extract(inputs, '$.case_id')"
+    latest = f" AND seq IN ({LATEST_SEQS})" if in_force else ""
     row = conn.execute(
-        f"SELECT seq FROM records WHERE seq BETWEEN ? AND ? AND ({conditions}) ORDER BY seq LIMIT 1", (first, last)
+        f"SELECT seq FROM records WHERE seq BETWEEN ? AND ?{latest} AND ({conditions}) ORDER BY seq LIMIT 1",
+        (first, last),
     ).fetchone()
     if row is None:
         return None

@@ -40,8 +40,11 @@ import base64
 import binascii
 import json
 import re
+import sqlite3
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
+from typing import Protocol
 
 import attrs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -57,33 +60,7 @@ FORMAT = "dh-audit-checkpoint/2"
 FORMAT_V1 = "dh-audit-checkpoint/1"
 ORIGIN_PREFIX = "dh-audit/ledger/"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS checkpoints (
-    number INTEGER PRIMARY KEY,
-    tree_size INTEGER NOT NULL CHECK (tree_size >= 0),
-    root_hash TEXT NOT NULL,
-    timestamp TEXT NOT NULL,
-    key_id TEXT NOT NULL,
-    public_key TEXT NOT NULL,
-    signature TEXT NOT NULL,
-    event_count INTEGER CHECK (event_count >= 0),
-    event_hash TEXT,
-    verified TEXT CHECK (verified IN ('full', 'incremental'))
-);
-CREATE TRIGGER IF NOT EXISTS checkpoints_no_update BEFORE UPDATE ON checkpoints
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger is append-only: a checkpoint cannot be updated');
-END;
-CREATE TRIGGER IF NOT EXISTS checkpoints_no_delete BEFORE DELETE ON checkpoints
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger is append-only: a checkpoint cannot be deleted');
-END;
-CREATE TRIGGER IF NOT EXISTS checkpoints_gapless BEFORE INSERT ON checkpoints
-WHEN NEW.number IS NOT (SELECT COALESCE(MAX(number), 0) + 1 FROM checkpoints)
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger: checkpoint number must follow the last one without a gap');
-END;
-"""
+# The table and its triggers are in the ledger's schema file (`audit/ledger/schema.sql`, section ``checkpoints``).
 
 COLUMNS = ("tree_size", "root_hash", "timestamp", "key_id", "public_key", "signature", "event_count", "event_hash")
 ADDED_COLUMNS = {
@@ -262,22 +239,24 @@ def checkpoint_timestamp(moment: datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def migrate(conn) -> None:
+class WritableLog(OpenLog, Protocol):
+    """A log that can also open a write transaction (an `audit.ledger.Ledger` is one)."""
+
+    def atomic(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+
+def migrate(ledger: WritableLog) -> None:
     """Add the columns of format-2 checkpoints to an older ledger's ``checkpoints`` table (in a transaction)."""
+    conn = ledger.conn
     present = {row[1] for row in conn.execute("PRAGMA table_info(checkpoints)")}
     missing = [name for name in ADDED_COLUMNS if name not in present]
     if not missing:
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with ledger.atomic():
         present = {row[1] for row in conn.execute("PRAGMA table_info(checkpoints)")}
         for name in ADDED_COLUMNS:
             if name not in present:
                 conn.execute(f"ALTER TABLE checkpoints ADD COLUMN {name} {ADDED_COLUMNS[name]}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def verified_anchor(ledger: OpenLog) -> tuple[int, Checkpoint] | None:

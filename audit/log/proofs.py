@@ -112,9 +112,7 @@ def prove_inclusions(
     ledger: OpenLog, seqs: Iterable[int], checkpoint: Checkpoint | None = None
 ) -> list[InclusionProof]:
     """`prove_inclusion` for many records in one read transaction, sharing the recomputed blocks."""
-    conn = ledger.conn
-    conn.execute("BEGIN")
-    try:
+    with ledger.snapshot() as conn:
         size = _size_of(ledger, checkpoint, "head")
         node = merkle_store.node_reader(conn)
         root_hash = merkle_store.root(conn, size, node).hex()
@@ -128,8 +126,6 @@ def prove_inclusions(
                 tuple(h.hex() for h in path),
             ))
         return proofs
-    finally:
-        conn.execute("COMMIT")
 
 
 def prove_consistency(ledger: OpenLog, older: Checkpoint, newer: Checkpoint | None = None) -> ConsistencyProof:
@@ -138,9 +134,7 @@ def prove_consistency(ledger: OpenLog, older: Checkpoint, newer: Checkpoint | No
     The roots in the proof are recomputed from the ledger; `check_consistency_proof`
     compares them with the signed ones, so a rewritten ledger yields a proof that fails.
     """
-    conn = ledger.conn
-    conn.execute("BEGIN")
-    try:
+    with ledger.snapshot() as conn:
         size1 = _size_of(ledger, older, "from")
         size2 = _size_of(ledger, newer, "to")
         node = merkle_store.node_reader(conn)
@@ -149,8 +143,6 @@ def prove_consistency(ledger: OpenLog, older: Checkpoint, newer: Checkpoint | No
             ledger.ledger_id, size1, size2, merkle_store.root(conn, size1, node).hex(),
             merkle_store.root(conn, size2, node).hex(), tuple(h.hex() for h in path),
         )
-    finally:
-        conn.execute("COMMIT")
 
 
 # --- checking proofs (needs only the proof, the checkpoints and the public key) ------------------------

@@ -48,22 +48,7 @@ STORED_LEVEL = 8
 BLOCK = 1 << STORED_LEVEL
 """Records per perfect subtree at ``STORED_LEVEL``."""
 
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS merkle_nodes (
-    level INTEGER NOT NULL CHECK (level >= {STORED_LEVEL}),
-    idx INTEGER NOT NULL CHECK (idx >= 0),
-    hash BLOB NOT NULL CHECK (typeof(hash) = 'blob' AND length(hash) = 32),
-    PRIMARY KEY (level, idx)
-) WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS merkle_nodes_no_update BEFORE UPDATE ON merkle_nodes
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger is append-only: a Merkle tree node cannot be updated');
-END;
-CREATE TRIGGER IF NOT EXISTS merkle_nodes_no_delete BEFORE DELETE ON merkle_nodes
-BEGIN
-    SELECT RAISE(ABORT, 'dh-audit ledger is append-only: a Merkle tree node cannot be deleted');
-END;
-"""
+# The table and its triggers are in the ledger's schema file (`audit/ledger/schema.sql`, section ``merkle``).
 
 LEAF_COLUMNS = (
     "seq, record_id, case_id, kind, supersedes, recorded_at, framework, framework_fingerprint, "

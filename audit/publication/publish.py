@@ -11,8 +11,9 @@ is written next to the ledger, never into the statistics database. Publishing
 fails with `audit.publication.disclosure.DisclosureError` when a suppressed cell cannot be
 protected.
 
-The ledger is read in one read transaction (a consistent snapshot while others
-append), and the statistics database is written to a temporary file in the
+The ledger is verified and read in one read transaction (a consistent snapshot
+while others append); every count comes from the hashed JSON or from typed columns
+checked against it in that snapshot (docs/trust.md). The statistics database is written to a temporary file in the
 target directory and then renamed over the target: readers see the old file or
 the new one, never a half-written one (`audit.outputs`).
 """
@@ -28,7 +29,7 @@ from pathlib import Path
 import attrs
 
 from audit.ledger.checkpointing import LedgerUnverified
-from audit.log.checkpoints import Checkpoint, latest_checkpoint
+from audit.log.checkpoints import Checkpoint, latest_checkpoint, verified_anchor
 from audit.publication.disclosure import (
     DEFAULT_POLICY,
     PUBLIC_STATUS_SUPPRESSED,
@@ -42,6 +43,7 @@ from audit.ledger.store import Ledger
 from audit.outputs import DISCLOSURE_AUDIT, STATISTICS_DB, Output, check_ledger_path, distinct, inputs, output
 from audit.publication.tables import DIMENSION_LABELS, SQL_TABLES, SqlTable, publication_tables
 from audit.publication.statistics import LedgerStatistics, ledger_statistics
+from audit.ledger.verify import typed_columns_in_force_mismatch
 
 PUBLICATION_TABLE = "_publicatie"
 TITLE = "Duurzaam herstel: geanonimiseerde statistiek"
@@ -116,27 +118,38 @@ def suppression_rules(policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _require_verified(ledger_path: Path) -> None:
-    """Refuse (`LedgerUnverified`) to publish from a ledger that does not verify since its last verified checkpoint."""
-    ledger = Ledger(ledger_path, create=False)
-    try:
-        report = ledger.verify(since_checkpoint=True)
-    finally:
-        ledger.close()
+def _refuse(ledger_path: Path, reason: str) -> LedgerUnverified:
+    return LedgerUnverified(f"{ledger_path} does not verify, so nothing is published: {reason}")
+
+
+def _require_trusted(ledger: Ledger) -> None:
+    """Refuse (`LedgerUnverified`) unless everything publishing counts is verified in this snapshot (docs/trust.md).
+
+    The ledger is verified from its last verified checkpoint on. That verification
+    checks the typed columns of the records after the checkpoint; the records in
+    force up to it, which the statistics group by their typed columns, are checked
+    here against their hashed JSON, so every record counted has been checked once.
+    """
+    report = ledger.verify(since_checkpoint=True)
     if not report.ok:
-        reason = report.summary().removeprefix('FAILED').lstrip(': ')
-        raise LedgerUnverified(f"{ledger_path} does not verify, so nothing is published: {reason}")
+        raise _refuse(ledger.path, report.summary().removeprefix('FAILED').lstrip(': '))
+    if report.mode != "incremental":
+        return  # the full verification checked the typed columns of every record
+    _number, anchor = verified_anchor(ledger)
+    mismatch = typed_columns_in_force_mismatch(ledger.conn, anchor.tree_size)
+    if mismatch is not None:
+        seq, problem = mismatch
+        raise _refuse(ledger.path, f"at seq {seq}: {problem}")
 
 
 def _read(ledger_path: Path) -> tuple[LedgerStatistics, Checkpoint | None]:
     ledger = Ledger(ledger_path, create=False)
     try:
-        ledger.conn.execute("BEGIN")  # one snapshot for every read, while others may append
-        try:
-            stats = ledger_statistics(ledger.conn)
+        # One snapshot for verifying and for every read, while others may append.
+        with ledger.snapshot() as conn:
+            _require_trusted(ledger)
+            stats = ledger_statistics(conn)
             checkpoint = latest_checkpoint(ledger)
-        finally:
-            ledger.conn.execute("COMMIT")
     finally:
         ledger.close()
     if stats.facts.records == 0:
@@ -291,7 +304,6 @@ def publish(
     audit_target = Path(audit_path) if audit_path is not None else default_audit_path(ledger_path)
     audit_out = output(audit_target, "--audit-report", DISCLOSURE_AUDIT, force=force, inputs=given)
     distinct(out, audit_out)
-    _require_verified(ledger_path)
     stats, checkpoint = _read(ledger_path)
     tables = publication_tables(stats)
     result = protect(tables.tables, tables.relations, policy=policy)

@@ -19,6 +19,7 @@ import attrs
 
 from tests.support.cases import case_data
 from audit.ledger import Entry, Ledger
+from audit.ledger.recording import record_case, record_cases
 from decisions.evaluate import ELIGIBLE, evaluate
 from decisions.inputs import parse_case
 
@@ -99,13 +100,13 @@ def build(path: Path, monkeypatch=None) -> Path:
 
         monkeypatch.setattr(audit.ledger.store, "engine_version", lambda: ENGINE_VERSION)
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in population())
+        record_cases(ledger, (parse_case(c) for c in population()))
         # A case decided under pilot-2024, then corrected under 2026: the correction is its latest record.
-        first = ledger.append(parse_case(case_data(
+        first = record_case(ledger, parse_case(case_data(
             case_id=CORRECTED_CASE, address_id="1651200000009001", assessed_on="2025-05-01",
             recognised_damage_eur="16000.00",
         )), actor="reviewer-07")
-        ledger.append(parse_case(case_data(
+        record_case(ledger, parse_case(case_data(
             case_id=CORRECTED_CASE, address_id="1651200000009001", assessed_on="2026-02-20",
             recognised_damage_eur="21000.00", structural_damage_eur="7000.00",
         )), kind="correction", supersedes=first.seq, actor="reviewer-07")
@@ -113,7 +114,7 @@ def build(path: Path, monkeypatch=None) -> Path:
         referred_case = parse_case(case_data(
             case_id=EXCEPTION_CASE, address_id="1651200000009002", pgv_5mms_events=2, in_pilot_area=False,
         ))
-        referred = ledger.append(referred_case, actor="reviewer-03")
+        referred = record_case(ledger, referred_case, actor="reviewer-03")
         granted = attrs.evolve(
             referred.decision, outcome=ELIGIBLE, basis="exception_ivs", max_amount_eur=referred_case.woz_value_eur,
             cap_basis="woz", referral_routes=(),

@@ -11,6 +11,7 @@ from tests.audit.ledger.test_ledger import counter_ids, fixed_clock
 from audit.casework.steps import Casework
 from audit.ledger import Ledger
 from audit.ledger.events import has_events_table
+from audit.ledger.recording import record_case
 from decisions.inputs import parse_case
 
 
@@ -27,7 +28,7 @@ def open_casework(path: Path) -> Casework:
 
 def record(cw: Casework, **facts) -> int:
     """Decide and record one case (the base case of conftest with these facts changed); its seq."""
-    return cw.ledger.append(parse_case(case_data(**facts))).seq
+    return record_case(cw.ledger, parse_case(case_data(**facts))).seq
 
 
 def counts(path: Path) -> tuple[int, int]:

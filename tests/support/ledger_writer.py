@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 
 from tests.support.cases import case_data  # noqa: E402
 from audit.ledger import Ledger  # noqa: E402
+from audit.ledger.recording import record_case
 from decisions.inputs import parse_case  # noqa: E402
 
 
@@ -19,7 +20,7 @@ def main() -> None:
     ledger = Ledger(db)
     for i in range(count):
         case = parse_case(case_data(case_id=f"{prefix}-{i:05d}", pgv_5mms_events=i % 7))
-        record = ledger.append(case, actor=f"writer-{prefix}")
+        record = record_case(ledger, case, actor=f"writer-{prefix}")
         print(record.seq, case.case_id, flush=True)
 
 

@@ -25,6 +25,7 @@ from audit.casework.steps import Casework
 from audit.ledger import Ledger
 from audit.casework.objections import decide_objection, file_objection
 from audit.casework.referrals import decide_referral, file_referral
+from audit.ledger.recording import record_cases
 from audit.synth import generate_cases
 from decisions.inputs import parse_case
 
@@ -48,12 +49,12 @@ def build(path: str | Path, n: int, seed: int = 2026, *, casework: bool = True, 
             if case.assessed_on < NEW_RULES and i % 2 == 0:
                 reassess.append(_reassessed(case, i))
             if len(history) >= batch:
-                ledger.append_many(history)
+                record_cases(ledger, history)
                 history = []
         if history:
-            ledger.append_many(history)
+            record_cases(ledger, history)
         for start in range(0, len(reassess), batch):
-            ledger.append_many(reassess[start:start + batch])
+            record_cases(ledger, reassess[start:start + batch])
         if casework:
             _casework(Casework(ledger))
     return path

@@ -30,6 +30,7 @@ from audit.analysis.compare import (
     compare_ledger,
     transition,
 )
+from audit.ledger.recording import record_case, record_cases
 from audit.synth import generate_cases
 from tests.support.cases import case_data
 from decisions.evaluate import evaluate
@@ -52,7 +53,7 @@ def run(*args):
 def synth_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("compare") / "synth.db"
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in generate_cases(2000, 9))
+        record_cases(ledger, (parse_case(c) for c in generate_cases(2000, 9)))
     return path
 
 
@@ -76,9 +77,9 @@ def test_cells_add_up_to_the_distinct_cases_overall_and_per_municipality(synth_d
 
 def test_a_case_with_two_records_counts_once_with_its_latest_facts(tmp_path):
     with open_fixed(tmp_path / "two.db") as ledger:
-        first = ledger.append(parse_case(case_data(case_id="C-1")))  # eligible under both
-        ledger.append(parse_case(case_data(case_id="C-2", pgv_5mms_events=2)))  # loses on area
-        ledger.append(parse_case(case_data(case_id="C-1", technical_cause=False)), kind="correction",
+        first = record_case(ledger, parse_case(case_data(case_id="C-1")))  # eligible under both
+        record_case(ledger, parse_case(case_data(case_id="C-2", pgv_5mms_events=2)))  # loses on area
+        record_case(ledger, parse_case(case_data(case_id="C-1", technical_cause=False)), kind="correction",
                       supersedes=first.seq)
         comparison = compare_ledger(ledger.conn, PILOT, NEW)
     assert comparison.cases == 2
@@ -128,11 +129,11 @@ def test_the_discretionary_exception_is_counted_under_each_framework(tmp_path):
     """The letter's argument in figures: above € 125,000 the pilot needs the exception, 2026 less often (I-5)."""
     with open_fixed(tmp_path / "x.db") as ledger:
         # 182,000 against 125,000 (pilot) and 245,000 (2026): only the pilot needs the exception.
-        ledger.append(parse_case(case_data(case_id="X-1", estimated_cost_eur="182000.00")))
+        record_case(ledger, parse_case(case_data(case_id="X-1", estimated_cost_eur="182000.00")))
         # 400,000 against 125,000 and 210,000: both do.
-        ledger.append(parse_case(case_data(case_id="X-2", estimated_cost_eur="400000.00", woz_value_eur="210000.00")))
+        record_case(ledger, parse_case(case_data(case_id="X-2", estimated_cost_eur="400000.00", woz_value_eur="210000.00")))
         # A rijksmonument has no maximum under 2026.
-        ledger.append(parse_case(case_data(case_id="X-3", estimated_cost_eur="400000.00", rijksmonument=True)))
+        record_case(ledger, parse_case(case_data(case_id="X-3", estimated_cost_eur="400000.00", rijksmonument=True)))
         in_bulk = compare_ledger(ledger.conn, PILOT, NEW)
         by_case = compare_cases(ledger.conn, PILOT, NEW)
         abolished = compare_ledger(ledger.conn, PILOT, get_framework("2026~I-5:afgeschaft"))
@@ -146,10 +147,10 @@ def test_interpretation_i1_is_counted_separately(tmp_path):
     outside = dict(in_pilot_area=False, in_reinforcement_area=True, pgv_5mms_events=1, assessed_on="2025-10-01",
                    existing_dossier_since="2024-06-01")
     with open_fixed(tmp_path / "i1.db") as ledger:
-        ledger.append(parse_case(case_data(case_id="I1-A", **outside)))
-        ledger.append(parse_case(case_data(case_id="I1-B", municipality="Groningen", **outside)))
+        record_case(ledger, parse_case(case_data(case_id="I1-A", **outside)))
+        record_case(ledger, parse_case(case_data(case_id="I1-B", municipality="Groningen", **outside)))
         # Inside the original pilot area the dossier is completed: not I-1.
-        ledger.append(parse_case(case_data(case_id="PILOT", **{**outside, "in_pilot_area": True})))
+        record_case(ledger, parse_case(case_data(case_id="PILOT", **{**outside, "in_pilot_area": True})))
         comparison = compare_ledger(ledger.conn, PILOT, NEW)
     assert comparison.i1_cases == 2
     assert comparison.i1_by_municipality == {"Eemsdelta": 1, "Groningen": 1}

@@ -13,6 +13,7 @@ from tests.support.analysis_ledger import build, open_fixed
 from tests.support.attacker import connect as attacker_connect
 from audit.analysis.compare_bulk import NotInBulk, compare_in_bulk
 from audit.analysis.compare import compare_cases, compare_ledger
+from audit.ledger.recording import record_case, record_cases
 from audit.synth import generate_cases
 from decisions.errors import InvalidCase
 from decisions.frameworks import FRAMEWORKS
@@ -29,11 +30,11 @@ def synth_db(tmp_path_factory):
     """Synthetic cases, some corrected under 2026 by a later record (the latest record counts)."""
     path = tmp_path_factory.mktemp("bulk-compare") / "synth.db"
     with open_fixed(path) as ledger:
-        seqs = ledger.append_many(parse_case(c) for c in generate_cases(3000, 13))
+        seqs = record_cases(ledger, (parse_case(c) for c in generate_cases(3000, 13)))
         for seq in seqs[::41]:
             record = ledger.get(seq)
             corrected = attrs.evolve(record.inputs, in_pilot_area=not record.inputs.in_pilot_area)
-            ledger.append(corrected, "2026", kind="correction", supersedes=seq, actor="reviewer-02")
+            record_case(ledger, corrected, "2026", kind="correction", supersedes=seq, actor="reviewer-02")
     return path
 
 
@@ -51,7 +52,7 @@ def test_every_pair_of_frameworks_in_small_chunks(synth_db, monkeypatch, before,
 def test_a_second_synthetic_population_and_the_fixed_ledger(tmp_path):
     path = tmp_path / "other.db"
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in generate_cases(2500, 21))
+        record_cases(ledger, (parse_case(c) for c in generate_cases(2500, 21)))
     fixed = build(tmp_path / "fixed.db")
     for db in (path, fixed):
         with open_fixed(db) as ledger:
@@ -92,7 +93,7 @@ def test_inputs_that_break_a_rule_are_left_to_the_case_by_case_path(tmp_path):
     """The case-by-case path names the field; the bulk path does not decide such a case."""
     path = tmp_path / "invalid.db"
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in generate_cases(30, 4))
+        record_cases(ledger, (parse_case(c) for c in generate_cases(30, 4)))
     conn = attacker_connect(path)
     conn.execute(
         "UPDATE records SET unsettled_cents = recognised_cents + 1, inputs = json_set(inputs, '$.unsettled_damage_eur', "
@@ -123,7 +124,7 @@ def test_the_typed_copies_of_the_facts_are_not_what_is_compared(tmp_path, change
     """The bulk path reads the hashed JSON: an edited typed column changes nothing (`verify` reports it)."""
     path = tmp_path / "typed.db"
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in generate_cases(300, 4))
+        record_cases(ledger, (parse_case(c) for c in generate_cases(300, 4)))
         before = compare_ledger(ledger.conn, get_framework("pilot-2024"), get_framework("2026"))
     conn = attacker_connect(path)
     conn.execute(f"UPDATE records SET {change} WHERE seq % 3 = 0")
@@ -147,7 +148,7 @@ def test_the_typed_copies_of_the_facts_are_not_what_is_compared(tmp_path, change
 def test_facts_not_written_as_the_ledger_writes_them_are_compared_case_by_case(tmp_path, edit):
     path = tmp_path / "odd.db"
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in generate_cases(60, 4))
+        record_cases(ledger, (parse_case(c) for c in generate_cases(60, 4)))
     conn = attacker_connect(path)
     conn.execute(f"UPDATE records SET inputs = {edit} WHERE seq = 23")
     conn.close()

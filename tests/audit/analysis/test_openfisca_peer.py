@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository r
 
 from tests.support.analysis_ledger import build, open_fixed  # noqa: E402
 from audit.analysis.compare import CELLS, compare_ledger  # noqa: E402
+from audit.ledger.recording import record_cases
 from audit.synth import generate_cases  # noqa: E402
 from benchmarks.openfisca_peer import read_chunks, run_peer, tax_benefit_system  # noqa: E402
 from decisions.evaluate import evaluate  # noqa: E402
@@ -25,7 +26,7 @@ from openfisca_core.simulations import SimulationBuilder  # noqa: E402
 def synth_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("peer") / "synth.db"
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in generate_cases(3000, 17))
+        record_cases(ledger, (parse_case(c) for c in generate_cases(3000, 17)))
     return path
 
 
@@ -59,7 +60,7 @@ def test_the_peer_computes_the_maxima_of_both_frameworks(tmp_path, make_case):
              make_case(case_id="G", estimated_cost_eur="245000.01"),
              make_case(case_id="H", rijksmonument=True, estimated_cost_eur="900000.00")]
     with open_fixed(tmp_path / "maxima.db") as ledger:
-        ledger.append_many(cases)
+        record_cases(ledger, cases)
         (inputs,) = read_chunks(ledger.conn)
     simulation = SimulationBuilder().build_default_simulation(tax_benefit_system(), len(cases))
     for name, values in inputs.items():

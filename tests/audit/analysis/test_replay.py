@@ -14,6 +14,7 @@ from tests.support.analysis_ledger import CORRECTED_CASE, EXCEPTION_CASE, build,
 from audit.ledger.canonical import canonical_json
 from audit.cli import main
 from audit.analysis.replay import (
+from audit.ledger.recording import record_case, record_cases
     DIVERGED,
     NOT_REPLAYABLE,
     REPRODUCED,
@@ -56,8 +57,8 @@ def changed_framework_ledger(tmp_path, monkeypatch):
     monkeypatch.setitem(decisions.frameworks.FRAMEWORKS, "test-fw", test_fw)
     path = tmp_path / "changed.db"
     with open_fixed(path) as ledger:
-        ledger.append(parse_case(case_data(structural_damage_eur="5500.00")), "test-fw")
-        ledger.append(parse_case(case_data(case_id="TEST-0002", structural_damage_eur="4000.00")), "test-fw")
+        record_case(ledger, parse_case(case_data(structural_damage_eur="5500.00")), "test-fw")
+        record_case(ledger, parse_case(case_data(case_id="TEST-0002", structural_damage_eur="4000.00")), "test-fw")
     recorded_fingerprint = framework_fingerprint(test_fw)
     monkeypatch.setitem(decisions.frameworks.FRAMEWORKS, "test-fw", _with_threshold(test_fw, "6000.00"))
     return path, recorded_fingerprint
@@ -84,7 +85,7 @@ def test_changed_framework_with_the_same_outputs_is_reproduced_but_flagged(tmp_p
     monkeypatch.setitem(decisions.frameworks.FRAMEWORKS, "test-fw", test_fw)
     path = tmp_path / "reworded.db"
     with open_fixed(path) as ledger:
-        ledger.append(parse_case(case_data()), "test-fw")
+        record_case(ledger, parse_case(case_data()), "test-fw")
     # Only the source reference of a parameter changes: the fingerprint changes, no output does.
     threshold = test_fw.criteria[2]
     reworded = attrs.evolve(threshold, minimum=Parameter(
@@ -125,7 +126,7 @@ def test_cli_names_the_diverged_field_and_exits_1(changed_framework_ledger):
 def test_normal_records_reproduce_byte_for_byte(tmp_path):
     path = tmp_path / "synth.db"
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in generate_cases(300, 4))
+        record_cases(ledger, (parse_case(c) for c in generate_cases(300, 4)))
         results = list(replay_all(all_records(ledger.conn)))
         for stored, result in zip(all_records(ledger.conn), results):
             assert result.status == REPRODUCED and result.byte_identical and not result.fingerprint_changed

@@ -19,6 +19,7 @@ from audit.cli import main
 from audit.cli.analysis import _replay_lines, _summary_lines
 from audit.analysis.replay import DIVERGED, NOT_REPLAYABLE, REPRODUCED, Installed, replay_all, summarise
 from audit.ledger.scan import all_records
+from audit.ledger.recording import record_case, record_cases
 from audit.synth import generate_cases
 from tests.support.cases import case_data
 from decisions.frameworks import FRAMEWORKS
@@ -50,12 +51,12 @@ def synth_db(tmp_path_factory):
     """Synthetic cases under every framework, some corrected by a later record."""
     path = tmp_path_factory.mktemp("bulk-replay") / "synth.db"
     with open_fixed(path) as ledger:
-        seqs = ledger.append_many(parse_case(c) for c in generate_cases(1500, 11))
+        seqs = record_cases(ledger, (parse_case(c) for c in generate_cases(1500, 11)))
         for seq in seqs[::97]:
             record = ledger.get(seq)
             corrected = attrs.evolve(record.inputs, technical_cause=not record.inputs.technical_cause, pgv_history=None,
                                      pgv_5mms_events=record.inputs.pgv_5mms_events + 1)
-            ledger.append(corrected, "2026", kind="correction", supersedes=seq, actor="reviewer-01")
+            record_case(ledger, corrected, "2026", kind="correction", supersedes=seq, actor="reviewer-01")
     return path
 
 
@@ -99,10 +100,10 @@ def test_a_changed_framework_and_one_no_longer_installed(tmp_path, monkeypatch):
     monkeypatch.setitem(decisions.frameworks.FRAMEWORKS, "gone-fw", gone)
     path = tmp_path / "changed.db"
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in generate_cases(40, 3))
-        ledger.append(parse_case(case_data(structural_damage_eur="5500.00")), "test-fw")
-        ledger.append(parse_case(case_data(case_id="TEST-0002", structural_damage_eur="4000.00")), "test-fw")
-        ledger.append(parse_case(case_data(case_id="TEST-0003")), "gone-fw")
+        record_cases(ledger, (parse_case(c) for c in generate_cases(40, 3)))
+        record_case(ledger, parse_case(case_data(structural_damage_eur="5500.00")), "test-fw")
+        record_case(ledger, parse_case(case_data(case_id="TEST-0002", structural_damage_eur="4000.00")), "test-fw")
+        record_case(ledger, parse_case(case_data(case_id="TEST-0003")), "gone-fw")
     threshold = test_fw.criteria[2]
     raised = attrs.evolve(threshold, minimum=attrs.evolve(threshold.minimum, value=threshold.minimum.value + 1000))
     monkeypatch.setitem(decisions.frameworks.FRAMEWORKS, "test-fw",
@@ -116,7 +117,7 @@ def test_a_changed_framework_and_one_no_longer_installed(tmp_path, monkeypatch):
 def test_a_stored_decision_that_differs_is_diverged_with_its_fields(tmp_path):
     path = tmp_path / "edited.db"
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in generate_cases(30, 5))
+        record_cases(ledger, (parse_case(c) for c in generate_cases(30, 5)))
     conn = attacker_connect(path)
     conn.execute("UPDATE records SET decision = replace(decision, '\"passed\":false', '\"passed\":true') WHERE seq = 7")
     rechain(conn, 7)
@@ -130,7 +131,7 @@ def test_facts_the_columns_cannot_show_go_the_exact_way(tmp_path):
     """A record whose hashed inputs break a rule (typed columns matching them): the exact path says why."""
     path = tmp_path / "invalid.db"
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in generate_cases(20, 6))
+        record_cases(ledger, (parse_case(c) for c in generate_cases(20, 6)))
     conn = attacker_connect(path)
     conn.execute(
         "UPDATE records SET unsettled_cents = recognised_cents + 1, inputs = json_set(inputs, '$.unsettled_damage_eur', "
@@ -146,7 +147,7 @@ def test_the_typed_copies_of_the_facts_are_not_what_is_replayed(tmp_path):
     """The bulk path reads the hashed JSON: an edited typed column changes nothing (`verify` reports it)."""
     path = tmp_path / "typed.db"
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in generate_cases(40, 8))
+        record_cases(ledger, (parse_case(c) for c in generate_cases(40, 8)))
     conn = attacker_connect(path)
     conn.execute("UPDATE records SET pgv_events = pgv_events + 4, woz_cents = 'abc', technical_cause = 7")
     conn.close()
@@ -166,7 +167,7 @@ def test_a_chunk_not_written_as_the_ledger_writes_it_is_replayed_exactly(tmp_pat
     monkeypatch.setattr(audit.analysis.replay_bulk, "CHUNK", 10)
     path = tmp_path / "odd.db"
     with open_fixed(path) as ledger:
-        ledger.append_many(parse_case(c) for c in generate_cases(40, 9))
+        record_cases(ledger, (parse_case(c) for c in generate_cases(40, 9)))
     conn = attacker_connect(path)
     conn.execute(f"UPDATE records SET {edit} WHERE seq = 15")
     rechain(conn, 15)

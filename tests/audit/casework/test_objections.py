@@ -29,6 +29,7 @@ from audit.casework.objections import (
 )
 from decisions.frameworks import FRAMEWORK_2026
 from decisions.registry import get_framework
+from audit.ledger.recording import record_case
 from decisions.inputs import parse_case
 
 # The contested decision: 2026, three PGV events (fails only `area`), assessed 16 February 2026.
@@ -290,7 +291,7 @@ def test_corrected_facts_are_needed_for_upheld_and_refused_otherwise(cw):
 def test_an_objection_cannot_be_upheld_on_a_decision_superseded_meanwhile(cw, tmp_path):
     seq = record(cw, **CONTESTED)
     objection = file(cw, seq)
-    cw.ledger.append(corrected(technical_cause=False), kind="correction", supersedes=seq)
+    record_case(cw.ledger, corrected(technical_cause=False), kind="correction", supersedes=seq)
     before = counts(tmp_path / "ledger.db")
     with pytest.raises(BadInput, match="superseded by record 2"):
         decide_objection(cw, objection.id, outcome="upheld", decided_on=date(2026, 7, 1), actor="r2",

@@ -15,6 +15,7 @@ from audit.publication.objection_stats import referral_counts
 from audit.casework.referrals import all_referrals, decide_referral, file_referral, get_referral
 from audit.analysis.replay import NOT_REPLAYABLE, Installed, replay_record
 from audit.ledger.scan import record_at
+from audit.ledger.recording import record_case
 from decisions.frameworks import CBS, IVS
 
 # Fails only `area` under 2026 (2 events), WOZ value 245,000.00 (conftest's base case).
@@ -122,7 +123,7 @@ def test_other_bad_referrals_are_refused_and_write_nothing(cw, tmp_path):
     seq = record(cw, **OUTSIDE_KERN)
     pending = refer(cw, seq)
     superseded = record(cw, case_id="VRW-2", pgv_5mms_events=2)
-    cw.ledger.append(cw.ledger.get(superseded).inputs, kind="correction", supersedes=superseded)
+    record_case(cw.ledger, cw.ledger.get(superseded).inputs, kind="correction", supersedes=superseded)
     before = counts(tmp_path / "ledger.db")
     cases = [
         (dict(seq=seq, route="cbs"), "seq", "already has an open referral"),
@@ -166,7 +167,7 @@ def test_deciding_a_referral_twice_or_referring_the_same_route_again_is_refused(
 def test_a_referral_of_a_decision_superseded_meanwhile_cannot_be_decided(cw, tmp_path):
     seq = record(cw, **OUTSIDE_KERN)
     referral = refer(cw, seq)
-    cw.ledger.append(cw.ledger.get(seq).inputs, kind="correction", supersedes=seq)
+    record_case(cw.ledger, cw.ledger.get(seq).inputs, kind="correction", supersedes=seq)
     before = counts(tmp_path / "ledger.db")
     with pytest.raises(BadInput, match="superseded by record 2"):
         decide_referral(cw, referral.id, granted=True, decided_on=date(2026, 4, 1), actor="r")

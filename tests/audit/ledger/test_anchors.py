@@ -29,6 +29,7 @@ from audit.casework.objections import decide_objection, file_objection
 from audit.casework.referrals import decide_referral, file_referral
 from audit.ledger.schema_check import _expected
 from audit.log.signing import generate_keypair, load_private_key
+from audit.ledger.recording import record_cases
 from audit.synth import generate_cases
 from decisions.inputs import parse_case
 
@@ -47,7 +48,7 @@ def pristine(tmp_path_factory):
     """A 300-record ledger: one complete 256-record block (stored Merkle node) and an open tail of 44 records."""
     path = tmp_path_factory.mktemp("pristine") / "ledger.db"
     with Ledger(path) as ledger:
-        ledger.append_many(CASES[:300])
+        record_cases(ledger, CASES[:300])
     return path
 
 
@@ -115,7 +116,7 @@ def _anchored(db, size: int = 280) -> None:
     conn.close()
     with Ledger(db, create=False) as ledger:
         create_checkpoint(ledger, KEY)
-        ledger.append_many(CASES[size:300])
+        record_cases(ledger, CASES[size:300])
         assert ledger.verify(since_checkpoint=True).ok
 
 
@@ -200,7 +201,7 @@ def test_checkpoint_refuses_a_ledger_whose_triggers_were_dropped(db):
 def test_checkpoints_record_how_they_were_verified(db):
     with Ledger(db, create=False) as ledger:
         create_checkpoint(ledger, KEY)
-        ledger.append_many(CASES[300:310])
+        record_cases(ledger, CASES[300:310])
         create_checkpoint(ledger, KEY)
         modes = [row[0] for row in ledger.conn.execute("SELECT verified FROM checkpoints ORDER BY number")]
         report = ledger.verify(since_checkpoint=True)

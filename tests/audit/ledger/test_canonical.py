@@ -13,18 +13,19 @@ from tests.support.cases import case_data
 from tests.audit.ledger.test_ledger import counter_ids, fixed_clock
 from audit.ledger.canonical import CANONICAL_VERSION, RECORD_FIELDS, canonical_json, chain_hash, record_bytes
 from audit.ledger import Ledger
+from audit.ledger.recording import record_case
 from decisions.inputs import parse_case
 
 
 def test_golden_canonical_bytes_and_hashes(tmp_path, file_regression):
     assert CANONICAL_VERSION == 1
     with Ledger(tmp_path / "golden.db", clock=fixed_clock(), new_id=counter_ids(), engine="golden") as ledger:
-        ledger.append(parse_case(case_data(case_id="GOLD-1")), actor="reviewer-1")
-        ledger.append(parse_case(case_data(case_id="GOLD-2", municipality="Het Hogeland", pgv_5mms_events=3,
+        record_case(ledger, parse_case(case_data(case_id="GOLD-1")), actor="reviewer-1")
+        record_case(ledger, parse_case(case_data(case_id="GOLD-2", municipality="Het Hogeland", pgv_5mms_events=3,
                                            existing_dossier_since="2024-03-01", in_pilot_area=False)))
-        ledger.append(parse_case(case_data(case_id="GOLD-3", rijksmonument=True, assessed_on="2024-07-01",
+        record_case(ledger, parse_case(case_data(case_id="GOLD-3", rijksmonument=True, assessed_on="2024-07-01",
                                            estimated_cost_eur="250000.00")), actor="beoordelaar-ë")
-        ledger.append(parse_case(case_data(case_id="GOLD-1", technical_cause=False)), kind="correction",
+        record_case(ledger, parse_case(case_data(case_id="GOLD-1", technical_cause=False)), kind="correction",
                       supersedes=1, actor="reviewer-2")
         rows = ledger.conn.execute(
             f"SELECT {', '.join(RECORD_FIELDS)}, hash FROM records ORDER BY seq"

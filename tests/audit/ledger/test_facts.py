@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.analysis_ledger import open_fixed
 from audit.ledger.facts import FACTS_SQL, Unreadable, decode_facts, in_workers, latest_facts, ordinal
+from audit.ledger.recording import record_case, record_cases
 from audit.synth import generate_cases
 from tests.support.cases import case_data
 from decisions.inputs import parse_case
@@ -36,11 +37,11 @@ def corrected_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("facts") / "facts.db"
     cases = [parse_case(c) for c in generate_cases(120, 41)]
     with open_fixed(path) as ledger:
-        seqs = ledger.append_many(cases)
+        seqs = record_cases(ledger, cases)
         latest = dict(zip(seqs, cases))
         for seq, case in list(latest.items())[::10]:
             corrected = attrs.evolve(case, woz_value_eur=case.woz_value_eur + 1, pgv_history=None)
-            ledger.append(corrected, "2026", kind="correction", supersedes=seq)
+            record_case(ledger, corrected, "2026", kind="correction", supersedes=seq)
             latest[seq] = corrected
     return path, cases, list(latest.values())
 
@@ -74,8 +75,8 @@ def test_an_in_memory_database_is_read_on_its_own_connection(corrected_db):
 
 def test_a_chunk_without_latest_records_is_empty(tmp_path):
     with open_fixed(tmp_path / "empty-chunk.db") as ledger:
-        ledger.append(parse_case(case_data(case_id="C-1")))
-        ledger.append(parse_case(case_data(case_id="C-1")), kind="correction", supersedes=1)
+        record_case(ledger, parse_case(case_data(case_id="C-1")))
+        record_case(ledger, parse_case(case_data(case_id="C-1")), kind="correction", supersedes=1)
         first, second = latest_facts(ledger.conn, 2, 1)
     assert len(first) == 0 and len(first.columns) == 0
     assert second.case_id == ("C-1",)

@@ -19,6 +19,7 @@ from tests.support.cases import case_data
 from audit.ledger.canonical import canonical_json, chain_hash, record_bytes
 from audit.errors import BadInput
 from audit.ledger import SCHEMA_STATEMENTS, Head, Ledger
+from audit.ledger.recording import record_case, record_cases
 from decisions.errors import InvalidCase
 from decisions.evaluate import decision_to_data, evaluate
 from decisions.inputs import parse_case
@@ -46,7 +47,7 @@ def ledger(tmp_path):
 def fill(ledger: Ledger, n: int = 6) -> list[int]:
     cases = [parse_case(case_data(case_id=f"CASE-{i}", pgv_5mms_events=i, assessed_on=f"202{4 + i % 3}-0{1 + i % 9}-15"))
              for i in range(n)]
-    return ledger.append_many(cases)
+    return record_cases(ledger, cases)
 
 
 def raw(ledger: Ledger) -> sqlite3.Connection:
@@ -218,7 +219,7 @@ def test_rewritten_history_differs_from_an_exported_head(ledger, tmp_path):
 
 def test_records_read_back_into_the_same_objects(ledger):
     case = parse_case(case_data(case_id="CASE-A", existing_dossier_since="2024-05-01"))
-    record = ledger.append(case, actor="reviewer-12")
+    record = record_case(ledger, case, actor="reviewer-12")
     assert record.inputs == case
     assert record.decision == evaluate(case)
     assert (record.seq, record.kind, record.actor, record.supersedes) == (1, "assessment", "reviewer-12", None)
@@ -230,27 +231,27 @@ def test_a_variant_reading_is_never_recorded(ledger, variant):
     """Variants are for comparison only: the ledger refuses them, and nothing is written."""
     case = parse_case(case_data(case_id="CASE-V"))
     with pytest.raises(BadInput, match="variant reading is for comparison only") as error:
-        ledger.append(case, variant)
+        record_case(ledger, case, variant)
     assert error.value.field == "framework"
     assert len(ledger) == 0
-    record = ledger.append(case, "2026")
+    record = record_case(ledger, case, "2026")
     assert record.framework == "2026" and record.engine_version == "0.2.0"
     assert record.decision.interpretations == ("I-2",)
 
 
 def test_history_latest_and_supersession(ledger):
-    first = ledger.append(parse_case(case_data(case_id="CASE-B", technical_cause=False)))
-    fix = ledger.append(parse_case(case_data(case_id="CASE-B")), kind="correction", supersedes=first.seq,
+    first = record_case(ledger, parse_case(case_data(case_id="CASE-B", technical_cause=False)))
+    fix = record_case(ledger, parse_case(case_data(case_id="CASE-B")), kind="correction", supersedes=first.seq,
                         actor="reviewer-3")
     assert [r.seq for r in ledger.history("CASE-B")] == [1, 2]
     assert ledger.latest("CASE-B") == fix and fix.supersedes == 1
     assert ledger.latest("nobody") is None
     with pytest.raises(BadInput, match="supersedes"):
-        ledger.append(parse_case(case_data(case_id="CASE-B")), kind="correction")
+        record_case(ledger, parse_case(case_data(case_id="CASE-B")), kind="correction")
     with pytest.raises(BadInput, match="belongs to case"):
-        ledger.append(parse_case(case_data(case_id="CASE-C")), kind="correction", supersedes=1)
+        record_case(ledger, parse_case(case_data(case_id="CASE-C")), kind="correction", supersedes=1)
     with pytest.raises(BadInput, match="no earlier record"):
-        ledger.append(parse_case(case_data(case_id="CASE-B")), kind="correction", supersedes=99)
+        record_case(ledger, parse_case(case_data(case_id="CASE-B")), kind="correction", supersedes=99)
     with pytest.raises(BadInput, match="seq"):
         ledger.get(42)
     assert len(ledger) == 2 and ledger.verify().ok
@@ -261,9 +262,9 @@ def test_append_many_is_atomic_per_batch(ledger):
     good = [parse_case(case_data(case_id=f"OK-{i}")) for i in range(3)]
     bad = parse_case(case_data(case_id="TOO-EARLY", assessed_on="2023-06-30"))
     with pytest.raises(InvalidCase, match="assessed_on"):
-        ledger.append_many([*good, bad])
+        record_cases(ledger, [*good, bad])
     assert len(ledger) == 2 and ledger.verify().ok
-    assert ledger.append_many(good) == [3, 4, 5]
+    assert record_cases(ledger, good) == [3, 4, 5]
 
 
 def test_replaying_stored_inputs_gives_the_stored_decision_bytes(ledger):
@@ -365,3 +366,80 @@ def test_opening_a_non_ledger_leaves_the_file_alone(tmp_path):
     text.write_text("not sqlite")
     with pytest.raises(BadInput, match="not a dh-audit ledger"):
         Ledger(text, create=False)
+
+
+# --- the schema file ----------------------------------------------------------------------------
+
+
+def test_the_schema_file_is_the_schema_of_a_new_ledger(tmp_path):
+    """A new ledger holds exactly the statements of audit/ledger/schema.sql (comments are never stored)."""
+    from audit.ledger.schema import SCHEMA_SECTIONS
+    from audit.ledger.schema_check import _normal
+
+    with Ledger(tmp_path / "l.db") as ledger:
+        stored = {_normal(sql) for (sql,) in ledger.conn.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL")}
+    made = {_normal(s).replace(" IF NOT EXISTS", "") for name in ("records", "meta", "merkle", "checkpoints")
+            for s in SCHEMA_SECTIONS[name]
+            if s.startswith("CREATE")}
+    assert stored == made
+    assert not any("--" in sql for sql in stored)
+
+
+def test_the_schema_file_agrees_with_the_code():
+    from audit.ledger import INSERT_COLUMNS
+    from audit.ledger.schema import SCHEMA_SECTIONS, SCHEMA_VERSION, TYPED_CHECKS
+    from audit.log.store import STORED_LEVEL
+
+    conn = sqlite3.connect(":memory:")
+    for statement in SCHEMA_SECTIONS["records"] + SCHEMA_SECTIONS["meta"] + SCHEMA_SECTIONS["merkle"]:
+        conn.execute(statement)
+    assert [row[1] for row in conn.execute("PRAGMA table_info(records)")] == list(INSERT_COLUMNS)
+    assert set(INSERT_COLUMNS[15:]) == set(TYPED_CHECKS)
+    assert dict(conn.execute("SELECT key, value FROM ledger_meta")) == {"schema_version": str(SCHEMA_VERSION)}
+    assert f"CHECK (level >= {STORED_LEVEL})" in SCHEMA_SECTIONS["merkle"][0]
+
+
+def test_a_ledger_of_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "l.db"
+    with Ledger(path):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE ledger_meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(BadInput, match="schema version 99, made by a newer dh-audit"):
+        Ledger(path, create=False)
+
+
+# --- transactions -------------------------------------------------------------------------------
+
+
+def test_atomic_commits_or_rolls_back_and_nests_as_savepoints(tmp_path):
+    ledger = Ledger(tmp_path / "l.db")
+    with pytest.raises(BadInput):
+        with ledger.atomic():
+            fill(ledger, 2)
+            ledger.append_entries([])  # nested: a savepoint
+            raise BadInput("test", "undo everything")
+    assert len(ledger) == 0 and not ledger.conn.in_transaction
+    with ledger.atomic():
+        fill(ledger, 2)
+        with pytest.raises(BadInput):
+            with ledger.atomic():
+                record_case(ledger, parse_case(case_data(case_id="CASE-X")))
+                raise BadInput("test", "undo the inner block only")
+    assert len(ledger) == 2 and ledger.history("CASE-X") == []
+    assert ledger.verify().ok
+
+
+def test_a_snapshot_does_not_see_later_appends_and_refuses_to_write(tmp_path):
+    path = tmp_path / "l.db"
+    reader, writer = Ledger(path), Ledger(path)
+    fill(writer, 2)
+    with reader.snapshot() as conn:
+        fill(writer, 3)
+        assert conn.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 2
+        with pytest.raises(RuntimeError, match="read snapshot"):
+            with reader.atomic():
+                pass
+    assert len(reader) == 5

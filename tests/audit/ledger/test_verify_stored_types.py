@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from audit.ledger import Ledger
+from audit.ledger.recording import record_cases
 from audit.synth import generate_cases
 from decisions.inputs import parse_case
 
@@ -15,7 +16,7 @@ from decisions.inputs import parse_case
 def ledger_path(tmp_path):
     path = tmp_path / "ledger.db"
     with Ledger(path) as ledger:
-        ledger.append_many(parse_case(data) for data in generate_cases(12, seed=4))
+        record_cases(ledger, (parse_case(data) for data in generate_cases(12, seed=4)))
     return path
 
 

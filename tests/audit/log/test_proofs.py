@@ -32,6 +32,7 @@ from audit.errors import BadInput
 from audit.ledger import Ledger
 from audit.log.merkle import MerkleLog, ProofError, leaf_hash, root
 from audit.log.store import BLOCK, LEAF_COLUMNS, STORED_LEVEL, TreeError, compact_range, leaf_bytes
+from audit.ledger.recording import record_case, record_cases
 from audit.synth import generate_cases
 from audit.log.proofs import (
     check_consistency_proof,
@@ -74,7 +75,7 @@ def appended_in_batches(ledger: Ledger, count: int, cuts: list[int]) -> None:
     """Append CASES[:count] in batches that end at the given cut points."""
     done = 0
     for cut in sorted({c for c in cuts if 0 < c < count} | {count}):
-        ledger.append_many(CASES[done:cut])
+        record_cases(ledger, CASES[done:cut])
         done = cut
 
 
@@ -83,7 +84,7 @@ def appended_in_batches(ledger: Ledger, count: int, cuts: list[int]) -> None:
 
 def test_stored_nodes_are_the_perfect_subtrees_at_level_8_and_up(tmp_path):
     ledger = open_ledger(tmp_path / "l.db")
-    ledger.append_many(CASES[:700])
+    record_cases(ledger, CASES[:700])
     reference = reference_log(ledger)
     stored = {(level, idx): node for level, idx, node in
               ledger.conn.execute("SELECT level, idx, hash FROM merkle_nodes")}
@@ -99,7 +100,7 @@ def test_stored_nodes_are_the_perfect_subtrees_at_level_8_and_up(tmp_path):
 
 def test_the_leaf_is_the_records_canonical_bytes(tmp_path):
     ledger = open_ledger(tmp_path / "l.db")
-    ledger.append_many(CASES[:3])
+    record_cases(ledger, CASES[:3])
     record = ledger.get(2)
     fields = {name: getattr(record, name) for name in ("seq", "record_id", "case_id", "kind", "supersedes",
               "recorded_at", "framework", "framework_fingerprint", "engine_version", "canonical_version", "actor",
@@ -114,47 +115,47 @@ def test_the_leaf_is_the_records_canonical_bytes(tmp_path):
 def test_appends_by_several_connections_restore_the_frontier(tmp_path):
     path = tmp_path / "l.db"
     first, second = Ledger(path), Ledger(path)
-    first.append_many(CASES[:250])
-    second.append_many(CASES[250:260])  # second restores from the records; first's cached frontier is now stale
+    record_cases(first, CASES[:250])
+    record_cases(second, CASES[250:260])  # second restores from the records; first's cached frontier is now stale
     for case in CASES[260:270]:
-        first.append(case)
-    second.append_many(CASES[270:520])
+        record_case(first, case)
+    record_cases(second, CASES[270:520])
     assert reference_log(first).root() == compact_range(first.conn, 520).root()
     assert first.verify().ok
 
 
 def test_the_append_path_reads_only_the_last_unfinished_block(tmp_path):
     path = tmp_path / "l.db"
-    open_ledger(path).append_many(CASES[:600])
+    record_cases(open_ledger(path), CASES[:600])
     fresh = Ledger(path)  # no cached frontier: it must restore one
     statements: list[str] = []
     fresh.conn.set_trace_callback(statements.append)
-    fresh.append(CASES[600])
+    record_case(fresh, CASES[600])
     record_reads = [s for s in statements if "FROM records WHERE seq BETWEEN" in s]
     assert record_reads == [record_reads[0]] and "BETWEEN 513 AND 768" in record_reads[0]
     assert not any("FROM records ORDER BY seq" in s and "LIMIT" not in s for s in statements)
     statements.clear()
-    fresh.append(CASES[601])  # its own frontier is cached now: no record is read back
+    record_case(fresh, CASES[601])  # its own frontier is cached now: no record is read back
     assert not [s for s in statements if "FROM records WHERE seq BETWEEN" in s]
     assert fresh.verify().ok
 
 
 def test_a_failed_batch_leaves_neither_records_nor_nodes(tmp_path):
     ledger = open_ledger(tmp_path / "l.db")
-    ledger.append_many(CASES[:200])
+    record_cases(ledger, CASES[:200])
     too_early = parse_case({**json.loads(ledger.conn.execute("SELECT inputs FROM records").fetchone()[0]),
                             "assessed_on": "2023-06-30", "existing_dossier_since": None})
     with pytest.raises(Exception, match="assessed_on"):
-        ledger.append_many([*CASES[200:600], too_early])
+        record_cases(ledger, [*CASES[200:600], too_early])
     assert len(ledger) == 200
     assert ledger.conn.execute("SELECT COUNT(*) FROM merkle_nodes").fetchone()[0] == 0
-    ledger.append_many(CASES[200:600])
+    record_cases(ledger, CASES[200:600])
     assert ledger.verify().ok and reference_log(ledger).root() == compact_range(ledger.conn, 600).root()
 
 
 def test_tree_nodes_are_append_only(tmp_path):
     ledger = open_ledger(tmp_path / "l.db")
-    ledger.append_many(CASES[:300])
+    record_cases(ledger, CASES[:300])
     create_checkpoint(ledger, KEY)
     conn = sqlite3.connect(ledger.path, isolation_level=None)
     for statement in ("UPDATE merkle_nodes SET hash = zeroblob(32)", "DELETE FROM merkle_nodes",
@@ -166,7 +167,7 @@ def test_tree_nodes_are_append_only(tmp_path):
 def test_an_old_ledger_gets_its_tree_on_open(tmp_path):
     path = tmp_path / "old.db"
     ledger = open_ledger(path)
-    ledger.append_many(CASES[:520])
+    record_cases(ledger, CASES[:520])
     expected = compact_range(ledger.conn, 520).root()
     ledger.close()
     conn = connect(path)  # make it look like a ledger written before the tree existed
@@ -180,7 +181,7 @@ def test_an_old_ledger_gets_its_tree_on_open(tmp_path):
     assert dict(reopened.conn.execute("SELECT key, value FROM ledger_meta"))["schema_version"] == "2"
     report = reopened.verify()
     assert report.ok and report.tree_root == expected.hex()
-    reopened.append(CASES[520])
+    record_case(reopened, CASES[520])
     assert reopened.verify().ok
 
 
@@ -201,7 +202,7 @@ def test_checkpoint_message_is_the_documented_five_lines():
 
 def test_a_third_party_can_check_a_checkpoint_from_the_documentation_alone(tmp_path):
     ledger = open_ledger(tmp_path / "l.db")
-    ledger.append_many(CASES[:40])
+    record_cases(ledger, CASES[:40])
     data = json.loads(create_checkpoint(ledger, KEY, clock()).to_json())
     raw_key = base64.b64decode(data["public_key"])
     assert hashlib.sha256(raw_key).hexdigest() == data["key_id"]
@@ -219,10 +220,10 @@ def test_checkpoints_are_stored_and_the_latest_is_described_in_dutch(tmp_path):
     ledger = open_ledger(tmp_path / "l.db")
     assert latest_checkpoint(ledger) is None
     assert describe_checkpoint(None).startswith("Berekend op een logboek zonder ondertekende boomwortel")
-    ledger.append_many(CASES[:1])
+    record_cases(ledger, CASES[:1])
     one = create_checkpoint(ledger, KEY, clock())
     assert "met 1 besluit," in describe_checkpoint(one)
-    ledger.append_many(CASES[1:700])
+    record_cases(ledger, CASES[1:700])
     newest = create_checkpoint(ledger, KEY, clock(datetime(2026, 11, 22, 21, 54, 50, tzinfo=timezone.utc)))
     assert stored_checkpoints(ledger) == [one, newest] and latest_checkpoint(ledger) == newest
     assert describe_checkpoint(newest) == (
@@ -235,7 +236,7 @@ def test_checkpoints_are_stored_and_the_latest_is_described_in_dutch(tmp_path):
     assert Checkpoint.from_json(newest.to_json()) == newest
     assert covering_checkpoint(ledger) == newest
     assert describe_checkpoint(newest, records=700) == describe_checkpoint(newest)
-    ledger.append_many(CASES[:2])
+    record_cases(ledger, CASES[:2])
     assert covering_checkpoint(ledger) is None and latest_checkpoint(ledger) == newest
     assert describe_checkpoint(newest, records=702).endswith(
         "; het resultaat telt 702 besluiten, dus valt niet helemaal onder deze ondertekening."
@@ -244,9 +245,9 @@ def test_checkpoints_are_stored_and_the_latest_is_described_in_dutch(tmp_path):
 
 def test_verify_checks_every_stored_checkpoint_and_names_the_signing_keys(tmp_path):
     ledger = open_ledger(tmp_path / "l.db")
-    ledger.append_many(CASES[:300])
+    record_cases(ledger, CASES[:300])
     create_checkpoint(ledger, KEY)
-    ledger.append_many(CASES[300:400])
+    record_cases(ledger, CASES[300:400])
     create_checkpoint(ledger, OTHER_KEY)
     report = ledger.verify()
     assert report.ok and report.checkpoints == 2
@@ -257,7 +258,7 @@ def test_verify_checks_every_stored_checkpoint_and_names_the_signing_keys(tmp_pa
 @pytest.mark.parametrize("forgery", ["flipped_signature", "other_root", "borrowed_key_id"])
 def test_a_forged_checkpoint_is_detected_by_verify(tmp_path, forgery):
     ledger = open_ledger(tmp_path / "l.db")
-    ledger.append_many(CASES[:300])
+    record_cases(ledger, CASES[:300])
     honest = create_checkpoint(ledger, KEY)
     conn = connect(ledger.path)
     if forgery == "flipped_signature":
@@ -278,7 +279,7 @@ def test_a_forged_checkpoint_is_detected_by_verify(tmp_path, forgery):
 
 def test_a_checkpoint_whose_root_is_not_the_records_root_is_detected(tmp_path):
     ledger = open_ledger(tmp_path / "l.db")
-    ledger.append_many(CASES[:300])
+    record_cases(ledger, CASES[:300])
     conn = connect(ledger.path)
     lie = sign(ledger.ledger_id, 300, bytes(32), "2026-11-22T21:54:50Z", KEY)  # validly signed, wrong root
     conn.execute("INSERT INTO checkpoints (number, tree_size, root_hash, timestamp, key_id, public_key, signature) "
@@ -290,7 +291,7 @@ def test_a_checkpoint_whose_root_is_not_the_records_root_is_detected(tmp_path):
 
 def test_a_checkpoint_beyond_the_records_shows_a_truncated_ledger(tmp_path):
     ledger = open_ledger(tmp_path / "l.db")
-    ledger.append_many(CASES[:300])
+    record_cases(ledger, CASES[:300])
     create_checkpoint(ledger, KEY)
     conn = connect(ledger.path)
     conn.execute("DELETE FROM records WHERE seq > 250")
@@ -303,7 +304,7 @@ def test_a_checkpoint_beyond_the_records_shows_a_truncated_ledger(tmp_path):
 @pytest.mark.parametrize("damage", ["changed", "missing", "extra"])
 def test_damaged_tree_nodes_are_detected(tmp_path, damage):
     ledger = open_ledger(tmp_path / "l.db")
-    ledger.append_many(CASES[:600])
+    record_cases(ledger, CASES[:600])
     conn = connect(ledger.path)
     if damage == "changed":
         conn.execute("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 8 AND idx = 1")
@@ -355,9 +356,9 @@ def test_property_consistency_between_checkpoints_and_rewrites_fail(tmp_path_fac
     changed = 1 + pick % size1  # the rewritten record, inside the older tree
     path = tmp_path_factory.mktemp("cons") / "l.db"
     ledger = open_ledger(path)
-    ledger.append_many(CASES[:size1])
+    record_cases(ledger, CASES[:size1])
     older = create_checkpoint(ledger, KEY)
-    ledger.append_many(CASES[size1:size2])
+    record_cases(ledger, CASES[size1:size2])
     newer = create_checkpoint(ledger, KEY)
     proof = prove_consistency(ledger, older, newer)
     check_consistency_proof(proof_from_json(proof.to_json()), older, newer, PUBLIC)
@@ -379,9 +380,9 @@ def test_property_consistency_between_checkpoints_and_rewrites_fail(tmp_path_fac
 def test_rewrite_the_whole_chain_attacker_is_caught_by_an_earlier_checkpoint(tmp_path):
     path = tmp_path / "l.db"
     ledger = open_ledger(path)
-    ledger.append_many(CASES[:400])
+    record_cases(ledger, CASES[:400])
     exported = Checkpoint.from_json(create_checkpoint(ledger, KEY).to_json())  # kept by an auditor
-    ledger.append_many(CASES[400:450])
+    record_cases(ledger, CASES[400:450])
     ledger.close()
 
     conn = connect(path)
@@ -407,7 +408,7 @@ def test_rewrite_the_whole_chain_attacker_is_caught_by_an_earlier_checkpoint(tmp
 def test_an_attacker_who_keeps_the_stored_checkpoints_fails_plain_verify(tmp_path):
     path = tmp_path / "l.db"
     ledger = open_ledger(path)
-    ledger.append_many(CASES[:300])
+    record_cases(ledger, CASES[:300])
     create_checkpoint(ledger, KEY)
     ledger.close()
     rewrite_history(path, 5, keep_checkpoints=True)
@@ -417,7 +418,7 @@ def test_an_attacker_who_keeps_the_stored_checkpoints_fails_plain_verify(tmp_pat
 
 def test_proofs_check_signatures_ledgers_and_sizes(tmp_path):
     ledger = open_ledger(tmp_path / "l.db")
-    ledger.append_many(CASES[:300])
+    record_cases(ledger, CASES[:300])
     head = create_checkpoint(ledger, KEY)
     proof = prove_inclusion(ledger, 42, head)
     check_inclusion_proof(proof, head)  # with the key the checkpoint carries
@@ -426,7 +427,7 @@ def test_proofs_check_signatures_ledgers_and_sizes(tmp_path):
     other = sign(head.ledger_id, head.tree_size, head.root, head.timestamp, OTHER_KEY)
     with pytest.raises(CheckpointError, match="not by the given public key"):
         check_signature(other, PUBLIC)
-    ledger.append_many(CASES[300:301])
+    record_cases(ledger, CASES[300:301])
     later = create_checkpoint(ledger, KEY)
     with pytest.raises(ProofError, match="tree of 300 records, the checkpoint for 301"):
         check_inclusion_proof(proof, later, PUBLIC)

@@ -27,6 +27,7 @@ from tests.support.publication_ledger import build
 from audit.ledger import Ledger
 from audit.publication.tables import CAP_BAND_LABELS, CAP_BANDS
 from audit.publication.publish import publish
+from audit.ledger.recording import record_cases
 from decisions.inputs import parse_case
 
 TOTAL = "Totaal"
@@ -351,7 +352,7 @@ def test_a_small_cell_that_the_margins_would_give_away_is_protected_end_to_end(t
     add(30, "Het Hogeland", False)
     ledger = tmp_path / "ledger.db"
     with Ledger(ledger) as opened:
-        opened.append_many(cases)
+        record_cases(opened, cases)
     out = tmp_path / "stats.db"
     summary = publish(ledger, out, generated="2026-11")
     attacker = Published(out)
