@@ -14,7 +14,6 @@ from tests.support.analysis_ledger import CORRECTED_CASE, EXCEPTION_CASE, build,
 from audit.ledger.canonical import canonical_json
 from audit.cli import main
 from audit.analysis.replay import (
-from audit.ledger.recording import record_case, record_cases
     DIVERGED,
     NOT_REPLAYABLE,
     REPRODUCED,
@@ -24,6 +23,7 @@ from audit.ledger.recording import record_case, record_cases
     replay_record,
     summarise,
 )
+from audit.ledger.recording import record_case, record_cases
 from audit.ledger.scan import all_records, record_at
 from audit.synth import generate_cases
 from tests.support.cases import case_data
