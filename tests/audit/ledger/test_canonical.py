@@ -1,7 +1,7 @@
 """Canonical form version 1 (SPEC §5): golden bytes and hashes for a fixed set of records.
 
 If the golden file changes, the canonical form changed: bump CANONICAL_VERSION
-in audit/canonical.py instead of regenerating the file.
+in audit/ledger/canonical.py instead of regenerating the file.
 """
 
 import json
