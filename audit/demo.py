@@ -27,7 +27,7 @@ import attrs
 from decisions.evaluate import evaluate
 from decisions.frameworks import FRAMEWORK_2026, NEW_RULES_START
 from decisions.registry import get_framework
-from decisions.inputs import CaseInputs, load_case
+from decisions.inputs import load_case
 
 from audit.analysis import boundary as boundaries
 from audit.analysis import compare as comparing

@@ -1,14 +1,14 @@
-"""SYNTHETIC population of Groningen addresses for Duurzaam herstel cases (SPEC §9).
+"""SYNTHETIC population of Groningen addresses for Duurzaam herstel cases (docs/synthetic-population.md).
 
 Every record this module produces is invented. No address, amount or dossier
 belongs to a real person. The data are labelled synthetic in three ways:
 ``SYNTHETIC_NOTICE`` below, this docstring, and every ``case_id``, which starts
-with ``SYN-``. The case JSON carries exactly the fields of SPEC §2 (a closed
+with ``SYN-``. The case JSON carries exactly the fields of docs/input.md (a closed
 contract), so no extra "synthetic" field is added to it.
 
 API
 ---
-- ``generate_cases(n, seed)``: an iterator of case dicts, exactly the SPEC §2
+- ``generate_cases(n, seed)``: an iterator of case dicts, exactly the docs/input.md
   fields. Amounts are strings with two decimals, dates ``YYYY-MM-DD``.
 - ``write_jsonl(path_or_file, n, seed)``: one compact JSON object per line
   (sorted keys, no spaces, ``\\n`` line ends, UTF-8). The same seed gives the
@@ -60,12 +60,12 @@ run in visible steps.
 
 Earthquakes
 -----------
-``EVENTS`` holds 15 real induced earthquakes of the Groningen field. The SPEC
-§9 list (KNMI): Westeremden 2006-08-08 M3.5 (53.350N 6.697E), Loppersum
+``EVENTS`` holds 15 real induced earthquakes of the Groningen field. The list
+of large events (KNMI): Westeremden 2006-08-08 M3.5 (53.350N 6.697E), Loppersum
 2008-10-30 M3.2 (53.337N 6.720E), Huizinge 2012-08-16 M3.6 (53.345N 6.672E),
 Zeerijp 2018-01-08 M3.4 (53.363N 6.751E), Westerwijtwerd 2019-05-22 M3.4
 (53.328N 6.652E), Garrelsweer 2021-11-16 M3.2 (53.309N 6.751E) and Zeerijp
-2025-11-14 M3.4, whose epicentre is not in the SPEC and is placed here about
+2025-11-14 M3.4, whose epicentre is not published with it and is placed here about
 1 km north of the village (53.352N 6.760E). Added, real events reported by
 KNMI and the press: Garrelsweer 2011-06-27 M3.2, Zandeweer 2013-02-07 M3.2,
 Leermens 2014-02-13 M3.0, Ten Boer 2014-09-30 M2.8, Woudbloem 2014-12-30
@@ -112,7 +112,7 @@ rounded decimal of the float, as ``format(pgv, ".1f")`` gives it.
 ``pgv_history`` holds every event whose written value is at least the
 reporting floor of 1.0 mm/s, in date order, and ``pgv_5mms_events`` counts
 the written values >= 5.0 dated before 2026-01-01, computed from the written
-string itself, so the SPEC invariant holds exactly.
+string itself, so the invariant of docs/input.md holds exactly.
 Events whose median PGV at the address is below 0.1 mm/s (four sigma below the
 floor) are skipped without a draw; that only drops a 4-sigma tail.
 
@@ -294,7 +294,7 @@ class Address:
 
 @dataclass(frozen=True, slots=True)
 class PopulationRecord:
-    """An address with its latent build year and its case facts (SPEC §2)."""
+    """An address with its latent build year and its case facts (docs/input.md)."""
 
     address: Address
     build_year: int
@@ -658,7 +658,7 @@ def _iter_population(n: int, seed: int) -> Iterator[PopulationRecord]:
 
 
 def generate_cases(n: int = 20_000, seed: int = 2026) -> Iterator[dict[str, Any]]:
-    """Iterate over n synthetic case dicts with exactly the SPEC §2 fields.
+    """Iterate over n synthetic case dicts with exactly the docs/input.md fields.
 
     Case i depends only on the seed and i, not on n: a larger population extends
     a smaller one. A bad ``n`` raises ``ValueError`` at once.

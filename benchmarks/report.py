@@ -43,7 +43,7 @@ alternate R times and the fastest run of each counts (all runs are listed below)
 baseline time.
 
 - **record**: `dh-audit record --db ledger.db requests.jsonl`, from the JSON-lines file of N requests to a durable
-  ledger: read and validate each line (SPEC §2), decide it, canonicalise inputs and decision, hash the chain, build
+  ledger: read and validate each line (docs/input.md), decide it, canonicalise inputs and decision, hash the chain, build
   the Merkle tree nodes, insert, all in one `BEGIN IMMEDIATE` transaction (a bad line writes nothing), WAL with
   `synchronous=FULL`, and print every seq. **Baseline**: a new file with the ledger's own schema (the same
   `records` table with all its columns, its five indexes (primary key, `record_id`, `prev_hash`, `hash`, case and

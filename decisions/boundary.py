@@ -1,4 +1,4 @@
-"""Boundary cases (SPEC §6): cases just outside (or just inside) a threshold, with what would flip them.
+"""Boundary cases (docs/replay-and-analysis.md): cases just outside (or just inside) a threshold, with what would flip them.
 
 A case is a boundary case under a framework when it falls in one or more of
 these classes (codes are stable; `audit.analysis_wording` has the Dutch labels):

@@ -1,4 +1,4 @@
-"""A decision and the logic that makes one: `decide` combines a framework's rules for one case (SPEC §4).
+"""A decision and the logic that makes one: `decide` combines a framework's rules for one case (docs/decision-format.md).
 
 `decide` is part of every framework's fingerprint (`FRAMEWORK_LOGIC`). Pure and
 deterministic; `decisions.evaluate` picks the framework and its fingerprint.
@@ -99,7 +99,7 @@ _converter.register_structure_hook(Decimal, lambda raw, _: Decimal(raw))
 
 
 def decision_to_data(decision: Decision) -> dict:
-    """JSON-ready data with the keys of SPEC §4, amounts as two-decimal strings."""
+    """JSON-ready data with the keys of docs/decision-format.md, amounts as two-decimal strings."""
     data = _converter.unstructure(decision)
     if decision.max_amount_eur is None:
         data["max_amount_eur"] = None

@@ -1,4 +1,4 @@
-"""Evaluate one case under one framework: pure and deterministic (SPEC §4).
+"""Evaluate one case under one framework: pure and deterministic (docs/decision-format.md).
 
 The framework is named (by id, a variant id or the object) or chosen by the
 case's `assessed_on`; `decide` (`decisions.decision`) makes the decision.

@@ -1,4 +1,4 @@
-"""The Duurzaam herstel rule versions (SPEC §3), as frozen, dated definitions.
+"""The Duurzaam herstel rule versions (docs/rules.md), as frozen, dated definitions.
 
 A framework is data: its criteria, its cap rule, its transitional rule and its
 referral routes, each with parameters that carry the date they took effect and
@@ -90,7 +90,7 @@ ROUTE_CBS = Route(CBS, "cbs", "Commissie Bijzondere Situaties", ROUTE_IVS.source
 
 @attrs.frozen
 class Interpretation:
-    """A named choice where the source texts leave a point open (SPEC §3)."""
+    """A named choice where the source texts leave a point open (docs/rules.md)."""
 
     id: str
     text: str

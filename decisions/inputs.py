@@ -1,4 +1,4 @@
-"""Case facts (SPEC §2): a closed, validated set of inputs for one address on one date.
+"""Case facts (docs/input.md): a closed, validated set of inputs for one address on one date.
 
 `parse_case` builds a `CaseInputs` from JSON data through cattrs. Every
 problem, from a wrong type to inconsistent facts, raises `InvalidCase` naming
@@ -124,7 +124,7 @@ class PgvEvent:
 
 @attrs.frozen(kw_only=True)
 class CaseInputs:
-    """The facts of one case, exactly the fields of SPEC §2."""
+    """The facts of one case, exactly the fields of docs/input.md."""
 
     case_id: str = attrs.field(validator=_as_field_error(_check_case_id))
     address_id: str = attrs.field(validator=_as_field_error(_check_address_id))
@@ -358,7 +358,7 @@ def parse_case(data: Any) -> CaseInputs:
         raise InvalidCase(data.key, "given more than once in the case object")
     unknown = [key for key in data if key not in CASE_FIELDS]
     if unknown:
-        raise InvalidCase(str(unknown[0]), "unknown field (the case facts are a closed set, SPEC §2)")
+        raise InvalidCase(str(unknown[0]), "unknown field (the case facts are a closed set, docs/input.md)")
     for name in CASE_FIELDS:
         if name not in data and name not in _OPTIONAL_FIELDS:
             raise InvalidCase(name, "required field is missing")

@@ -1,4 +1,4 @@
-"""Boundary cases in the ledger (SPEC §6): the latest record of every case, streamed and examined.
+"""Boundary cases in the ledger (docs/replay-and-analysis.md): the latest record of every case, streamed and examined.
 
 The classes, margins and counterfactuals are defined in `decisions.boundary`
 (pure). This module only streams the ledger through it and counts. While it

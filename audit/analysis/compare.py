@@ -1,4 +1,4 @@
-"""Compare two frameworks over the latest facts of every case (SPEC §6).
+"""Compare two frameworks over the latest facts of every case (docs/replay-and-analysis.md).
 
 For each case, its latest record's inputs are decided under both frameworks
 (default `pilot-2024` against `2026`). Each case becomes a `Transition`: its cell

@@ -1,4 +1,4 @@
-"""Replay (SPEC §6): re-evaluate a record's inputs under its recorded framework, and compare.
+"""Replay (docs/replay-and-analysis.md): re-evaluate a record's inputs under its recorded framework, and compare.
 
 The re-evaluated decision is turned into canonical JSON and compared byte for
 byte with the stored canonical decision text. Statuses:

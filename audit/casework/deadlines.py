@@ -5,7 +5,7 @@ dates as arguments, so replaying a past objection gives the same dates forever.
 
 Legal choices made here. Each one is repeated where it is applied.
 
-D-1  Objection period (*bezwaartermijn*). 12 weeks for building damage, as SPEC §6
+D-1  Objection period (*bezwaartermijn*). 12 weeks for building damage, as docs/replay-and-analysis.md
      states from IMG's objection page. Per Awb 6:8(1) it starts on the day after the
      decision was sent, so its nominal last day is ``sent_on + 12 weeks`` (the same
      weekday as the sending day). The length is a keyword parameter because an older
@@ -17,7 +17,7 @@ D-2  Algemene termijnenwet (Atw). Art. 1(1) extends a statutory period that ends
      least two such working days. Both are applied to every period end computed here:
      the objection period, the one-week postal window of Awb 6:9(2), the decision term
      and its extension. The objection period is treated as a period "in een wet
-     gesteld", as SPEC §6 requires. Art. 1(2) (periods counted backwards) does not
+     gesteld", as docs/replay-and-analysis.md requires. Art. 1(2) (periods counted backwards) does not
      arise.
 D-3  Holidays. These are the days of Atw art. 3(1): Nieuwjaarsdag, Tweede Paasdag,
      Hemelvaartsdag, Tweede Pinksterdag, Koningsdag, 5 mei, Eerste and Tweede
@@ -104,7 +104,7 @@ __all__ = [
     "timeline",
 ]
 
-#: D-1: the objection period for building damage at IMG, in weeks (SPEC §6).
+#: D-1: the objection period for building damage at IMG, in weeks (docs/replay-and-analysis.md).
 OBJECTION_PERIOD_WEEKS = 12
 #: Awb 7:10(1): decision term when the advisory committee (Awb 7:13) hears the objection.
 DECISION_TERM_WEEKS_COMMITTEE = 12

@@ -19,12 +19,12 @@ from audit.errors import BAD_INPUT
 # command name -> (module, one-line summary for `dh-audit --help`); each module defines the command under its name.
 # tests/audit/cli/test_lazy_commands.py checks that every summary is the loaded command's own.
 LAZY_COMMANDS = {
-    "decide": ("audit.cli.decide", "Decide one case (SPEC §2 JSON) and print the decision JSON."),
+    "decide": ("audit.cli.decide", "Decide one case (JSON, see docs/input.md) and print the decision JSON."),
     "record": ("audit.cli.ledger", "Evaluate each case (one JSON object per line) and append its decision."),
     "verify": ("audit.cli.ledger", "Recompute every hash; exit 0 when intact, else 1 naming the first bad seq."),
     "show": ("audit.cli.ledger", "Print stored records as JSON (canonical inputs and decision, chain fields)."),
     "head": ("audit.cli.ledger", "Print the chain head (seq, hash, time) as JSON, to keep elsewhere."),
-    "synth": ("audit.cli.synth", "Generate a realistic synthetic population of Groningen cases (SPEC §9)."),
+    "synth": ("audit.cli.synth", "Generate a realistic synthetic population of Groningen cases (docs/synthetic-population.md)."),
     "replay": ("audit.cli.analysis",
                "Re-evaluate recorded decisions under their recorded framework and compare, byte for byte."),
     "compare": ("audit.cli.analysis",

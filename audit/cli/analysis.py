@@ -269,7 +269,7 @@ Examples:
   dh-audit compare --db ledger.db --html vergelijking.html --markdown vergelijking.md
 
 The text and JSON output are internal figures (not suppressed). The --html and
---markdown reports show only counts protected by the disclosure rules (SPEC §7)."""
+--markdown reports show only counts protected by the disclosure rules (docs/publication.md)."""
 )
 @_db_option()
 @click.option("--from", "from_id", default=comparing.DEFAULT_FROM, show_default=True, metavar="ID",

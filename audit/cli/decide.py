@@ -48,7 +48,7 @@ names the field), 1 for any other failure."""
 )
 @click.option("--explain", "explain_text", is_flag=True, help="Print a plain-language Dutch explanation instead of JSON.")
 def decide(case_file, framework_id, explain_text):
-    """Decide one case (SPEC §2 JSON) and print the decision JSON."""
+    """Decide one case (JSON, see docs/input.md) and print the decision JSON."""
     case = load_case(read_case_file(case_file))
     framework = resolve_framework(case, framework_id)
     decision = evaluate(case, framework)

@@ -173,7 +173,7 @@ weeks instead of deciding (Awb 7:10(3)).""",
 @click.option("--outcome", metavar="OUTCOME", help=f"One of {', '.join(OUTCOMES)}.")
 @click.option("--decided-on", metavar="DATE", help="Day of the decision on the objection. Default: today.")
 @click.option("--corrected-facts", type=click.File("rb"), metavar="FILE.json",
-              help="Corrected case facts (SPEC §2 JSON), for upheld and partly_upheld.")
+              help="Corrected case facts (JSON, see docs/input.md), for upheld and partly_upheld.")
 @click.option("--framework", "framework_id", metavar="ID",
               help="Decide the corrected facts under this framework. Default: that of the contested decision.")
 @click.option("--excusable/--not-excusable", default=None, help="For a late objection: is the lateness excusable?")

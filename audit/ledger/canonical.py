@@ -1,4 +1,4 @@
-"""Canonical form of ledger records (SPEC §5), version 1.
+"""Canonical form of ledger records (docs/ledger-format.md), version 1.
 
 UTF-8 JSON with sorted keys and no spaces. No floats: amounts are two-decimal
 strings, dates ISO 8601, timestamps UTC with a `Z`. The record hash is

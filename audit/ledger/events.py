@@ -3,7 +3,7 @@
 Objections (*bezwaar*) and hardship referrals (IVS, CBS) are not decisions, but
 what happens to them must be as tamper-evident as the decisions themselves. So
 every step is an event in `objection_events`, chained exactly like the decision
-records (SPEC §5):
+records (docs/ledger-format.md):
 
 - a gapless `seq` (a trigger refuses a gap), a `prev_hash` that is UNIQUE (two
   writers cannot fork the chain), and triggers that refuse UPDATE and DELETE;
@@ -259,7 +259,6 @@ def verify_events(conn: sqlite3.Connection, start: tuple[int, str] | None = None
     for row in conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM objection_events WHERE seq >= ? ORDER BY seq",
                             (expected_seq,)):
         fields = dict(zip(EVENT_COLUMNS, row))
-        seq = fields["seq"]
         bad = _event_problem(conn, fields, expected_seq, prev_hash, openings)
         if bad is not None:
             return EventsCheck(expected_seq - 1, prev_hash, checked, bad)

@@ -1,4 +1,4 @@
-"""The decision ledger: append-only, hash-chained decision records in SQLite (SPEC §5).
+"""The decision ledger: append-only, hash-chained decision records in SQLite (docs/ledger-format.md).
 
 The schema is the commented file `schema.sql` in this package (read by
 `audit.ledger.schema`). Every

@@ -41,7 +41,6 @@ import binascii
 import json
 import re
 import sqlite3
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import Protocol

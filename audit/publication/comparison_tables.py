@@ -1,4 +1,4 @@
-"""The comparison as publishable tables, protected by `audit.publication.disclosure` (SPEC §7).
+"""The comparison as publishable tables, protected by `audit.publication.disclosure` (docs/publication.md).
 
 Every count the comparison report shows comes from one of these linked tables,
 margins included, and all of them are protected together:

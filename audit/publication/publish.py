@@ -1,4 +1,4 @@
-"""`publish`: build the public statistics database from the ledger, with disclosure control (SPEC §7).
+"""`publish`: build the public statistics database from the ledger, with disclosure control (docs/publication.md).
 
 The statistics database holds protected aggregates only: the tables of
 `audit.publication.tables`, each cell with its margins, a suppressed cell as

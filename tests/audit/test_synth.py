@@ -1,4 +1,4 @@
-"""Tests for the synthetic population generator (audit.synth, SPEC §9)."""
+"""Tests for the synthetic population generator (audit.synth, docs/synthetic-population.md)."""
 
 from __future__ import annotations
 
@@ -312,7 +312,7 @@ def test_boundary_pgv_values_occur(population_20000):
         if Decimal("4.5") <= Decimal(e["pgv_mm_s"]) < FIVE
     ]
     assert len(near) > 100
-    # Addresses with exactly three counted events: the boundary class of SPEC §6.
+    # Addresses with exactly three counted events: the boundary class of docs/replay-and-analysis.md.
     three = sum(1 for r in population_20000 if r.case["pgv_5mms_events"] == 3)
     assert three > 100
 

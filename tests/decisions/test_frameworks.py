@@ -1,4 +1,4 @@
-"""Every threshold edge of SPEC §3, under every framework, with the exact expected decision."""
+"""Every threshold edge of docs/rules.md, under every framework, with the exact expected decision."""
 
 from datetime import date
 from decimal import Decimal

@@ -1,7 +1,7 @@
 """Golden decisions: 320 varied cases × 3 frameworks, every decision field, frozen.
 
 If this fails, a framework's behaviour changed. A frozen framework must not
-change: a new interpretation is a new framework id (SPEC §3). Regenerate only
+change: a new interpretation is a new framework id (docs/rules.md). Regenerate only
 for a deliberate, documented change, with `pytest --force-regen`.
 """
 

@@ -1,4 +1,4 @@
-"""Case facts (SPEC §2): exact parsing, strict types, consistency, one error naming the field."""
+"""Case facts (docs/input.md): exact parsing, strict types, consistency, one error naming the field."""
 
 import json
 from decimal import Decimal

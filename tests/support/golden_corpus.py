@@ -1,4 +1,4 @@
-"""A fixed, varied corpus of cases that sit on and around every threshold of SPEC §3.
+"""A fixed, varied corpus of cases that sit on and around every threshold of docs/rules.md.
 
 It is deterministic code (a seeded `random.Random`), so the golden decisions
 built from it freeze the frameworks: a changed parameter or rule fails the test.

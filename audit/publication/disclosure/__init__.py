@@ -1,4 +1,4 @@
-"""Statistical disclosure control for published tables (SPEC section 7).
+"""Statistical disclosure control for published tables (docs/publication.md).
 
 Generic and pure: it works on tables described as data, never on decisions.
 

@@ -1,4 +1,4 @@
-"""Boundary cases (SPEC §6): classes, margins, and counterfactuals that really flip the outcome."""
+"""Boundary cases (docs/replay-and-analysis.md): classes, margins, and counterfactuals that really flip the outcome."""
 
 from __future__ import annotations
 

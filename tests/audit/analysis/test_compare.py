@@ -1,4 +1,4 @@
-"""Compare (SPEC §6): two frameworks over the latest facts of every case."""
+"""Compare (docs/replay-and-analysis.md): two frameworks over the latest facts of every case."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Replay (SPEC §6): recorded decisions re-evaluated under their recorded framework, compared byte for byte."""
+"""Replay (docs/replay-and-analysis.md): recorded decisions re-evaluated under their recorded framework, compared byte for byte."""
 
 from __future__ import annotations
 

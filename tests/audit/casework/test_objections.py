@@ -1,4 +1,4 @@
-"""Objections (SPEC §6, issue #7): legal dates through `audit.casework.deadlines`, outcomes, supersession, bad input.
+"""Objections (docs/replay-and-analysis.md, issue #7): legal dates through `audit.casework.deadlines`, outcomes, supersession, bad input.
 
 Calendar golden values are worked out by hand in the comments. 2026 facts used:
 1 January 2026 is a Thursday; Easter Sunday is 5 April, so Hemelvaartsdag is

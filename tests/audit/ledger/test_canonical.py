@@ -1,4 +1,4 @@
-"""Canonical form version 1 (SPEC §5): golden bytes and hashes for a fixed set of records.
+"""Canonical form version 1 (docs/ledger-format.md): golden bytes and hashes for a fixed set of records.
 
 If the golden file changes, the canonical form changed: bump CANONICAL_VERSION
 in audit/ledger/canonical.py instead of regenerating the file.

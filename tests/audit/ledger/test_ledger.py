@@ -1,4 +1,4 @@
-"""The ledger (SPEC §5): append-only, tamper-evident, concurrent and crash-safe."""
+"""The ledger (docs/ledger-format.md): append-only, tamper-evident, concurrent and crash-safe."""
 
 from __future__ import annotations
 

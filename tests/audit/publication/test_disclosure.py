@@ -1,4 +1,4 @@
-"""Attack-style tests for audit.publication.disclosure (SPEC section 7).
+"""Attack-style tests for audit.publication.disclosure (docs/publication.md).
 
 Most tests play the reader: they take only what a protected table publishes, plus the
 relations a reader knows, and try to recover suppressed cells. The attacks here are

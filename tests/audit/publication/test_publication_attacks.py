@@ -160,7 +160,7 @@ class Published:
 
 
 def add_rule_links(p: Published) -> None:
-    """What a reader who knows the rules can add to the published tables (SPEC §3 and the table descriptions)."""
+    """What a reader who knows the rules can add to the published tables (docs/rules.md and the table descriptions)."""
     o = lambda g, cell: p.ref("overgangen", g, cell)  # noqa: E731
     everyone = o(TOTAL, TOTAL)
     municipalities = sorted({k[0] for (t, c, k) in p.index if t == "overgangen"})
