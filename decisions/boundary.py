@@ -1,7 +1,7 @@
 """Boundary cases (docs/replay-and-analysis.md): cases just outside (or just inside) a threshold, with what would flip them.
 
 A case is a boundary case under a framework when it falls in one or more of
-these classes (codes are stable; `audit.analysis_wording` has the Dutch labels):
+these classes (codes are stable; `audit.reports.analysis_wording` has the Dutch labels):
 
 - `fails_one_criterion`: not eligible, and exactly one criterion fails.
 - `pgv_one_event_short`: the kerngebied criterion counts one event too few

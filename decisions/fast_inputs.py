@@ -15,7 +15,7 @@ case, and hands everything else to `parse_case`:
   `parse_case` decides it, so its errors and messages are the reference's own.
 
 So whenever the fast path returns, the reference returns an equal `CaseInputs`;
-`tests/test_fast_inputs.py` checks that with hypothesis, on valid and invalid
+`tests/decisions/test_fast_inputs.py` checks that with hypothesis, on valid and invalid
 input alike.
 """
 

@@ -90,7 +90,7 @@ ROUTE_CBS = Route(CBS, "cbs", "Commissie Bijzondere Situaties", ROUTE_IVS.source
 
 @attrs.frozen
 class Interpretation:
-    """A named choice where the source texts leave a point open (docs/rules.md)."""
+    """A named choice where the source texts leave a point open (SPEC §3)."""
 
     id: str
     text: str

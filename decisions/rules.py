@@ -13,7 +13,7 @@ A rule class (a criterion such as `KernArea`, a cap rule such as `WozCap`, the
   (`decisions.columns`), which `decisions.vectorised` combines the way `decide`
   combines the per-case forms;
 - its cut points, `cut_points()`: the values of each fact it compares against,
-  so that `audit.profiles` can group cases that every framework decides alike;
+  so that `audit.publication.profiles` can group cases that every framework decides alike;
 - its boundary classes, `boundary_classes()` (criteria and cap rules): the
   boundary classes of `decisions.boundary` that depend on this rule.
 
@@ -32,7 +32,7 @@ The column form is kept honest twice. Each class states, in
 written against; `decisions.vectorised` refuses (`Unsupported`, and callers fall
 back to the per-case path) a rule whose per-case source no longer has that
 digest, so a changed `check` without a matching `column` cannot silently give
-different bulk answers. And `tests/test_vectorised.py` compares the two forms
+different bulk answers. And `tests/decisions/test_vectorised.py` compares the two forms
 on hypothesis cases and the golden corpus under every framework and variant;
 after a change, make those tests pass, then update the digest
 (`per_case_digest(cls)`).

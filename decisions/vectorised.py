@@ -14,7 +14,7 @@ against (`COLUMN_CHECKED_AGAINST` in the rule class) is refused; so is the
 whole path when the per-case logic this module itself mirrors (`decide` in
 `evaluate_columns`, `format_amount` in `cents_text`, the consistency rules of
 `decisions.inputs` in `inconsistent`) has changed since (`MIRRORED_LOGIC`).
-`tests/test_vectorised.py` proves, with hypothesis and the golden corpus, that
+`tests/decisions/test_vectorised.py` proves, with hypothesis and the golden corpus, that
 a rebuilt `Decision` equals `evaluate` on every field.
 
 Cases are columns (`decisions.columns.Columns`). Pure: no I/O.

@@ -22,7 +22,7 @@ uses.
 
 The grouping is checked twice: `audit.publication.statistics` decides the first and the
 last case of every group and refuses to publish when they differ, and
-`tests/test_publish.py` compares the grouped counts with the case-by-case
+`tests/audit/publication/test_publish.py` compares the grouped counts with the case-by-case
 comparison and boundary accumulators (`audit.analysis.compare`, `audit.analysis.boundary`).
 """
 
