@@ -497,3 +497,69 @@ def test_a_checkpoint_problem_shows_both_roots_to_16_hex_digits(db):
     assert found, report.problem
     assert found.group(1) == signed.root_hash[:16]
     assert len(found.group(2)) == 16 and found.group(2) != found.group(1)
+
+
+@pytest.fixture(scope="module")
+def two_blocks(tmp_path_factory):
+    """A 512-record ledger: two stored 256-record nodes at level 8 and their parent at level 9."""
+    path = tmp_path_factory.mktemp("two-blocks") / "ledger.db"
+    with Ledger(path) as ledger:
+        ledger.append_many(parse_case(data) for data in generate_cases(512, 21))
+    return path
+
+
+@pytest.mark.parametrize("change, what", [
+    ("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 8 AND idx = 1", "does not match the records it covers"),
+    ("DELETE FROM merkle_nodes WHERE level = 8 AND idx = 1", "is missing"),
+])
+def test_a_changed_or_missing_tree_node_is_named_by_level_index_and_records(two_blocks, tmp_path, change, what):
+    path = tmp_path / "ledger.db"
+    shutil.copy(two_blocks, path)
+    conn = attacker(path)
+    conn.execute(change)
+    restore_triggers(conn)
+    conn.close()
+    with Ledger(path, create=False) as ledger:
+        report = ledger.verify()
+    assert (report.ok, report.first_bad_seq) == (False, None)
+    assert report.problem == f"Merkle tree node (level 8, index 1) for records 257–512 {what}"
+
+
+def test_a_ledger_truncated_below_a_stored_checkpoint_names_the_first_missing_record(db):
+    with Ledger(db, create=False) as ledger:
+        signed = create_checkpoint(ledger, KEY)
+    conn = attacker(db)
+    conn.execute("DELETE FROM records WHERE seq > 290")
+    restore_triggers(conn)
+    conn.close()
+    with Ledger(db, create=False) as ledger:
+        report = ledger.verify()
+    assert (report.ok, report.first_bad_seq) == (False, 291)
+    assert report.problem == (
+        f"record 291 is missing: stored checkpoint 1 (size 300, {signed.timestamp}) covers 300 records (truncated)"
+    )
+
+
+def test_a_checkpoint_of_the_empty_ledger_and_two_of_the_same_size_verify(tmp_path):
+    with Ledger(tmp_path / "ledger.db") as ledger:
+        create_checkpoint(ledger, KEY)
+        ledger.append_many(CASES[:3])
+        create_checkpoint(ledger, KEY)
+        create_checkpoint(ledger, KEY)
+        report = ledger.verify()
+    assert report.ok and report.checkpoints == 3, report.summary()
+
+
+def test_a_trigger_added_to_a_ledger_table_is_named(db):
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TRIGGER records_quiet AFTER INSERT ON records BEGIN SELECT 1; END")
+    conn.execute("CREATE TABLE notes (text TEXT)")
+    conn.execute("CREATE TRIGGER notes_own AFTER INSERT ON notes BEGIN SELECT 1; END")
+    conn.commit()
+    conn.close()
+    with Ledger(db, create=False) as ledger:
+        report = ledger.verify()
+    assert not report.ok
+    # A trigger on a table that is not the ledger's is not the ledger's business; one on `records` is.
+    assert report.problem == "the ledger's schema was changed: trigger records_quiet on records is not part of the " \
+                             "ledger's schema"
