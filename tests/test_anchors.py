@@ -563,3 +563,19 @@ def test_a_trigger_added_to_a_ledger_table_is_named(db):
     # A trigger on a table that is not the ledger's is not the ledger's business; one on `records` is.
     assert report.problem == "the ledger's schema was changed: trigger records_quiet on records is not part of the " \
                              "ledger's schema"
+
+
+def test_stored_checkpoints_put_out_of_order_are_named(db):
+    _anchored(db, 280)
+    with Ledger(db, create=False) as ledger:
+        create_checkpoint(ledger, KEY)
+    conn = attacker(db)
+    for old, new in ((1, 3), (2, 1), (3, 2)):  # swap checkpoints 1 (280 records) and 2 (300 records)
+        conn.execute("UPDATE checkpoints SET number = ? WHERE number = ?", (new, old))
+    restore_triggers(conn)
+    conn.close()
+    with Ledger(db, create=False) as ledger:
+        report = ledger.verify()
+    assert not report.ok
+    assert report.problem.startswith("stored checkpoint 2 (size 280, ")
+    assert report.problem.endswith("is smaller than the checkpoint stored before it (300 records)")
