@@ -9,7 +9,7 @@ import pytest
 from decisions.errors import InvalidCase
 from decisions.evaluate import decision_to_data, evaluate
 from decisions.fingerprint import framework_fingerprint
-from decisions.frameworks import FRAMEWORKS, Parameter
+from decisions.frameworks import FRAMEWORKS, Cap, Parameter
 from decisions.registry import framework_for_date, get_framework
 
 ALL = ("pilot-2023", "pilot-2024", "2026")
@@ -392,3 +392,81 @@ def test_every_criterion_names_its_basis(make_case):
     assert [c.code for c in evaluate(make_case()).criteria] == [
         "area", "technical_cause", "damage_threshold", "unsettled_damage"
     ]
+
+
+# --- the candidate changes each criterion proposes (mutation testing, docs/mutation-testing.md) ----------------
+# `counterfactuals` keeps only candidates that really flip the outcome, so a criterion that proposed a wrong or
+# no change would only make an explanation silently shorter. These pin each criterion's candidates exactly.
+
+
+def _criterion_of(framework_id, code):
+    return next(c for c in FRAMEWORKS[framework_id].criteria if c.code == code)
+
+
+def _flips(framework_id, code, case, passed):
+    return [(fact, changed) for fact, changed in _criterion_of(framework_id, code).flips(case, passed)]
+
+
+@pytest.mark.parametrize("framework_id, minimum, fact", [
+    ("pilot-2023", "15000.00", "recognised_damage_eur"), ("2026", "5000.00", "structural_damage_eur"),
+])
+def test_damage_threshold_proposes_the_edge_on_the_other_side(make_case, framework_id, minimum, fact):
+    case = make_case()
+    for passed, target in ((True, Decimal(minimum) - Decimal("0.01")), (False, Decimal(minimum))):
+        [(field, changed)] = _flips(framework_id, "damage_threshold", case, passed)
+        assert field == fact and getattr(changed, fact) == target
+
+
+def test_kern_area_proposes_one_event_fewer_than_needed_or_just_enough_and_drops_the_event_list(make_case):
+    events = [{"event_date": f"201{i}-01-01", "place": "Zeerijp", "magnitude": "3.4", "pgv_mm_s": "6.0"}
+              for i in range(5)]
+    case = make_case(pgv_5mms_events=5, pgv_history=events)
+    assert case.pgv_history is not None
+    for passed, target in ((True, 3), (False, 4)):
+        [(field, changed)] = _flips("2026", "area", case, passed)
+        assert (field, changed.pgv_5mms_events, changed.pgv_history) == ("pgv_5mms_events", target, None)
+
+
+def test_technical_cause_proposes_the_opposite(make_case):
+    for passed in (True, False):
+        [(field, changed)] = _flips("2026", "technical_cause", make_case(technical_cause=passed), passed)
+        assert (field, changed.technical_cause) == ("technical_cause", not passed)
+
+
+def test_unsettled_damage_proposes_nothing_left_or_one_cent(make_case):
+    case = make_case(unsettled_damage_eur="2500.00")
+    for passed, target in ((True, Decimal("0.00")), (False, Decimal("0.01"))):
+        [(field, changed)] = _flips("2026", "unsettled_damage", case, passed)
+        assert (field, changed.unsettled_damage_eur) == ("unsettled_damage_eur", target)
+
+
+@pytest.mark.parametrize("framework_id, facts", [
+    ("pilot-2023", ["in_pilot_area"]), ("pilot-2024", ["in_reinforcement_area", "in_pilot_area"]),
+])
+def test_pilot_area_proposes_each_area_when_outside(make_case, framework_id, facts):
+    case = make_case(in_pilot_area=False, in_reinforcement_area=False)
+    flips = _flips(framework_id, "area", case, False)
+    assert [field for field, _ in flips] == facts
+    for field, changed in flips:
+        assert getattr(changed, field) is True
+        assert [f for f in ("in_pilot_area", "in_reinforcement_area") if getattr(changed, f)] == [field]
+
+
+def test_pilot_area_proposes_leaving_the_only_area_and_nothing_when_in_both(make_case):
+    only_pilot = make_case(in_pilot_area=True, in_reinforcement_area=False)
+    [(field, changed)] = _flips("pilot-2024", "area", only_pilot, True)
+    assert (field, changed.in_pilot_area, changed.in_reinforcement_area) == ("in_pilot_area", False, False)
+    only_reinforcement = make_case(in_pilot_area=False, in_reinforcement_area=True)
+    [(field, changed)] = _flips("pilot-2024", "area", only_reinforcement, True)
+    assert (field, changed.in_reinforcement_area) == ("in_reinforcement_area", False)
+    # In both areas no single fact takes the case out of the area.
+    assert _flips("pilot-2024", "area", make_case(in_pilot_area=True, in_reinforcement_area=True), True) == []
+
+
+@pytest.mark.parametrize("woz, expected", [
+    ("245000.00", Cap(Decimal("245000.00"), "woz", False, False)),
+    ("600000.00", Cap(Decimal("500000.00"), "statutory_max", False, False)),
+    ("100000.00", Cap(Decimal("125000.00"), "pilot_standard", False, True)),
+])
+def test_woz_cap_is_the_whole_cap_value(make_case, woz, expected):
+    assert FRAMEWORKS["2026"].cap_rule.cap(make_case(woz_value_eur=woz)) == expected

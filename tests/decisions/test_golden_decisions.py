@@ -6,6 +6,7 @@ for a deliberate, documented change, with `pytest --force-regen`.
 """
 
 import json
+from pathlib import Path
 
 from tests.support.golden_corpus import corpus
 from decisions.evaluate import decision_to_data, evaluate
@@ -78,3 +79,28 @@ def test_corpus_covers_every_outcome_shape():
     assert expected <= seen
     # Every not-eligible 2026 decision lists the hardship routes.
     assert ("2026", "not_eligible", None, None, False, False) not in seen
+
+
+def test_golden_decision_fields_without_the_fingerprint():
+    """Every decision field of the golden file except the fingerprint values.
+
+    Mutation testing runs this instead of `test_golden_decisions`: mutmut rewrites the source of the rule
+    classes (its trampolines), which changes every fingerprint and would fail that test for every mutant,
+    whatever the mutant does. Here the header's fingerprints are left out; a decision line carries a
+    fingerprint only when it differs from its framework's, so every line must still match exactly.
+    """
+    golden = (Path(__file__).parent / "test_golden_decisions" / "test_golden_decisions.jsonl").read_text("utf-8")
+    golden_header, end = json.JSONDecoder().raw_decode(golden)
+    header = _header()
+    assert {fid: own["bases"] for fid, own in header.items()} == {
+        fid: own["bases"] for fid, own in golden_header.items()
+    }
+    expected = golden[end:].strip("\n").split("\n")
+    lines = [
+        _line(case.case_id, decision_to_data(evaluate(case, framework_id)), header)
+        for case in corpus()
+        for framework_id in FRAMEWORKS
+    ]
+    assert len(lines) == len(expected)
+    for line, want in zip(lines, expected):
+        assert line == want

@@ -8,6 +8,7 @@ it dropped and, where a test says so, rebuilds the stored Merkle tree.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from datetime import date
@@ -407,3 +408,176 @@ def test_a_stored_hash_column_changed_alone_is_named_by_full_and_incremental_ver
     assert "hash does not match the record's stored fields" in full.problem
     if seq >= 280:
         assert (incremental.ok, incremental.first_bad_seq) == (False, seq), incremental.summary()
+
+
+# --- what verify names: the record, the reason, the head (mutation testing, docs/mutation-testing.md) ----------
+
+
+def test_the_chain_link_problem_names_the_record_before_it(db):
+    change_one_record(db, 100)
+    with Ledger(db, create=False) as ledger:
+        report = ledger.verify()
+    assert (report.first_bad_seq, report.problem) == (
+        101, "prev_hash does not match the hash of record 100 before it (record 100 was changed, or this link)"
+    )
+
+
+def test_a_ledger_truncated_below_its_anchor_names_the_first_missing_record(db):
+    _anchored(db, 280)
+    conn = attacker(db)
+    conn.execute("DELETE FROM records WHERE seq > 270")
+    restore_triggers(conn)
+    conn.close()
+    with Ledger(db, create=False) as ledger:
+        report = ledger.verify(since_checkpoint=True)
+    assert (report.ok, report.first_bad_seq, report.problem) == (
+        False, 271, "record 271 is missing: stored checkpoint 1 of 280 records covers 280 records (truncated)"
+    )
+
+
+def test_incremental_verify_names_no_record_when_the_tree_nodes_to_its_anchor_are_gone(db):
+    _anchored(db, 280)
+    conn = attacker(db)
+    conn.execute("DELETE FROM merkle_nodes WHERE level = 8 AND idx = 0")
+    restore_triggers(conn)
+    conn.close()
+    with Ledger(db, create=False) as ledger:
+        report = ledger.verify(since_checkpoint=True)
+    assert not report.ok and report.first_bad_seq is None, report.summary()
+    assert report.problem.endswith("(needed to link to stored checkpoint 1 of 280 records)")
+
+
+def test_the_anchor_records_hash_changed_alone_is_named_with_its_reason(db):
+    _anchored(db, 280)
+    conn = attacker(db)
+    conn.execute("UPDATE records SET hash = ? WHERE seq = 280", ("ab" * 32,))
+    restore_triggers(conn)
+    conn.close()
+    with Ledger(db, create=False) as ledger:
+        report = ledger.verify(since_checkpoint=True)
+    assert (report.first_bad_seq, report.problem) == (
+        280, "hash does not match the record's stored fields (the record was changed)"
+    )
+
+
+def test_incremental_verify_ending_at_its_anchor_gives_the_same_head_as_the_full_pass(db):
+    _anchored(db, 300)
+    with Ledger(db, create=False) as ledger:
+        incremental, full = ledger.verify(since_checkpoint=True), ledger.verify()
+    assert incremental.ok and incremental.mode == "incremental"
+    assert incremental.head == full.head == ledger_head(db)
+    assert incremental.head.recorded_at is not None
+
+
+def ledger_head(path):
+    with Ledger(path, create=False) as ledger:
+        return ledger.head()
+
+
+def test_an_anchor_of_one_record_pins_that_record(tmp_path):
+    path = tmp_path / "ledger.db"
+    with Ledger(path) as ledger:
+        record_cases(ledger, CASES[:1])
+        create_checkpoint(ledger, KEY)
+        record_cases(ledger, CASES[1:5])
+    change_one_record(path, 1)
+    with Ledger(path, create=False) as ledger:
+        report = ledger.verify(since_checkpoint=True)
+    assert (report.ok, report.first_bad_seq) == (False, 1), report.summary()
+    assert "not the record signed by stored checkpoint 1" in report.problem
+
+
+def test_a_checkpoint_problem_shows_both_roots_to_16_hex_digits(db):
+    with Ledger(db, create=False) as ledger:
+        signed = create_checkpoint(ledger, KEY)
+    rewrite_history(db, 120, keep_checkpoints=True)
+    with Ledger(db, create=False) as ledger:
+        report = ledger.verify()
+    assert not report.ok and report.first_bad_seq is None
+    found = re.search(r"has Merkle root ([0-9a-f]+)…, but records 1–300 give ([0-9a-f]+)… \(history was rewritten\)$",
+                      report.problem)
+    assert found, report.problem
+    assert found.group(1) == signed.root_hash[:16]
+    assert len(found.group(2)) == 16 and found.group(2) != found.group(1)
+
+
+@pytest.fixture(scope="module")
+def two_blocks(tmp_path_factory):
+    """A 512-record ledger: two stored 256-record nodes at level 8 and their parent at level 9."""
+    path = tmp_path_factory.mktemp("two-blocks") / "ledger.db"
+    with Ledger(path) as ledger:
+        record_cases(ledger, parse_case(data) for data in generate_cases(512, 21))
+    return path
+
+
+@pytest.mark.parametrize("change, what", [
+    ("UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 8 AND idx = 1", "does not match the records it covers"),
+    ("DELETE FROM merkle_nodes WHERE level = 8 AND idx = 1", "is missing"),
+])
+def test_a_changed_or_missing_tree_node_is_named_by_level_index_and_records(two_blocks, tmp_path, change, what):
+    path = tmp_path / "ledger.db"
+    shutil.copy(two_blocks, path)
+    conn = attacker(path)
+    conn.execute(change)
+    restore_triggers(conn)
+    conn.close()
+    with Ledger(path, create=False) as ledger:
+        report = ledger.verify()
+    assert (report.ok, report.first_bad_seq) == (False, None)
+    assert report.problem == f"Merkle tree node (level 8, index 1) for records 257–512 {what}"
+
+
+def test_a_ledger_truncated_below_a_stored_checkpoint_names_the_first_missing_record(db):
+    with Ledger(db, create=False) as ledger:
+        signed = create_checkpoint(ledger, KEY)
+    conn = attacker(db)
+    conn.execute("DELETE FROM records WHERE seq > 290")
+    restore_triggers(conn)
+    conn.close()
+    with Ledger(db, create=False) as ledger:
+        report = ledger.verify()
+    assert (report.ok, report.first_bad_seq) == (False, 291)
+    assert report.problem == (
+        f"record 291 is missing: stored checkpoint 1 (size 300, {signed.timestamp}) covers 300 records (truncated)"
+    )
+
+
+def test_a_checkpoint_of_the_empty_ledger_and_two_of_the_same_size_verify(tmp_path):
+    with Ledger(tmp_path / "ledger.db") as ledger:
+        create_checkpoint(ledger, KEY)
+        record_cases(ledger, CASES[:3])
+        create_checkpoint(ledger, KEY)
+        create_checkpoint(ledger, KEY)
+        report = ledger.verify()
+    assert report.ok and report.checkpoints == 3, report.summary()
+
+
+def test_a_trigger_added_to_a_ledger_table_is_named(db):
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TRIGGER records_quiet AFTER INSERT ON records BEGIN SELECT 1; END")
+    conn.execute("CREATE TABLE notes (text TEXT)")
+    conn.execute("CREATE TRIGGER notes_own AFTER INSERT ON notes BEGIN SELECT 1; END")
+    conn.commit()
+    conn.close()
+    with Ledger(db, create=False) as ledger:
+        report = ledger.verify()
+    assert not report.ok
+    # A trigger on a table that is not the ledger's is not the ledger's business; one on `records` is.
+    assert report.problem == "the ledger's schema was changed: trigger records_quiet on records is not part of the " \
+                             "ledger's schema"
+
+
+def test_stored_checkpoints_put_out_of_order_are_named(db):
+    _anchored(db, 280)
+    with Ledger(db, create=False) as ledger:
+        create_checkpoint(ledger, KEY)
+    conn = attacker(db)
+    for old, new in ((1, 3), (2, 1), (3, 2)):  # swap checkpoints 1 (280 records) and 2 (300 records)
+        conn.execute("UPDATE checkpoints SET number = ? WHERE number = ?", (new, old))
+    restore_triggers(conn)
+    conn.close()
+    with Ledger(db, create=False) as ledger:
+        report = ledger.verify()
+    assert not report.ok
+    assert report.problem.startswith("stored checkpoint 2 (size 280, ")
+    assert report.problem.endswith("is smaller than the checkpoint stored before it (300 records)")

@@ -443,3 +443,57 @@ def test_a_snapshot_does_not_see_later_appends_and_refuses_to_write(tmp_path):
             with reader.atomic():
                 pass
     assert len(reader) == 5
+
+
+# --- verify against an exported head: what it names (mutation testing, docs/mutation-testing.md) ---------------
+
+
+def test_a_truncation_against_an_exported_head_names_the_first_missing_record(ledger):
+    fill(ledger, 6)
+    exported = Head.from_json(ledger.head().to_json())
+    conn = raw(ledger)
+    drop_triggers(conn)
+    conn.execute("DELETE FROM records WHERE seq >= 5")
+    restore_triggers(conn)
+    report = ledger.verify(exported)
+    assert (report.first_bad_seq, report.problem) == (
+        5, "record 5 is missing: the exported head is at seq 6 (truncated)"
+    )
+
+
+def test_a_head_of_another_ledger_names_no_record(ledger, tmp_path):
+    fill(ledger, 3)
+    other = Ledger(tmp_path / "other.db")
+    fill(other, 3)
+    report = other.verify(Head.from_json(ledger.head().to_json()))
+    assert not report.ok and not report.first_bad_seq
+    assert report.problem.startswith("the head belongs to another ledger")
+
+
+def test_the_head_of_an_empty_ledger_verifies(ledger):
+    exported = Head.from_json(ledger.head().to_json())
+    assert exported.seq == 0
+    assert ledger.verify(exported).ok
+
+
+def test_a_record_rewritten_below_an_exported_head_is_named_with_its_reason(ledger):
+    fill(ledger, 1)
+    exported = Head.from_json(ledger.head().to_json())
+    conn = raw(ledger)
+    drop_triggers(conn)
+    fields = dict(zip(HASHED_FIELDS, conn.execute(f"SELECT {', '.join(HASHED_FIELDS)} FROM records WHERE seq = 1")
+                      .fetchone()))
+    fields["actor"] = "mallory"
+    conn.execute("UPDATE records SET actor = 'mallory', hash = ? WHERE seq = 1",
+                 (chain_hash(fields["prev_hash"], record_bytes(**fields)),))
+    conn.execute("DELETE FROM merkle_nodes")
+    restore_triggers(conn)
+    report = ledger.verify(exported)
+    assert (report.ok, report.first_bad_seq, report.problem) == (
+        False, 1, "hash differs from the exported head (history was rewritten)"
+    )
+
+
+HASHED_FIELDS = ("seq", "record_id", "case_id", "kind", "supersedes", "recorded_at", "framework",
+                 "framework_fingerprint", "engine_version", "canonical_version", "inputs", "decision", "actor",
+                 "prev_hash")

@@ -57,3 +57,22 @@ def test_an_edited_byte_of_the_json_is_named(ledger_path):
     report = verify(ledger_path)
     assert not report.ok and report.first_bad_seq == 9
     assert report.problem == "hash does not match the record's stored fields (the record was changed)"
+
+
+def test_a_blob_is_named_with_the_reason(ledger_path):
+    tamper(ledger_path, "UPDATE records SET decision = CAST(decision AS BLOB) WHERE seq = 3")
+    report = verify(ledger_path)
+    assert (report.first_bad_seq, report.problem) == (
+        3, "stored fields cannot be read back into canonical form (inputs and decision must be stored as text)"
+    )
+
+
+def test_a_broken_chain_is_named_before_a_typed_column_of_an_earlier_record(ledger_path):
+    # The documented order: the first record the chain pass finds bad, then the typed columns.
+    tamper(ledger_path, "UPDATE records SET municipality = 'Nergens' WHERE seq = 2")
+    conn = sqlite3.connect(ledger_path)
+    conn.execute("UPDATE records SET prev_hash = ? WHERE seq = 7", ("ab" * 32,))
+    conn.commit()
+    conn.close()
+    report = verify(ledger_path)
+    assert report.first_bad_seq == 7 and report.problem.startswith("prev_hash does not match"), report.summary()
