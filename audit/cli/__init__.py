@@ -13,8 +13,6 @@ import sys
 
 import click
 
-from audit.errors import BAD_INPUT
-
 
 # command name -> (module, one-line summary for `dh-audit --help`); each module defines the command under its name.
 # tests/audit/cli/test_lazy_commands.py checks that every summary is the loaded command's own.
@@ -115,21 +113,29 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+def _is_bad_input(exc: Exception) -> bool:
+    # Imported here, when an error happens: audit.errors brings in the decision engine (`InvalidCase`),
+    # which `dh-audit --help` does not need.
+    from audit.errors import BAD_INPUT
+
+    return isinstance(exc, BAD_INPUT)
+
+
 class AuditGroup(LazyGroup):
     """Turns errors into one line on stderr: exit 2 for bad input, 1 for anything else."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except BAD_INPUT as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(2)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except BrokenPipeError:
             sys.stderr.close()
             ctx.exit(1)
         except Exception as exc:
+            if _is_bad_input(exc):
+                click.echo(f"error: {exc}", err=True)
+                ctx.exit(2)
             if os.environ.get("DH_AUDIT_DEBUG"):
                 raise
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -40,6 +40,7 @@ def test_help_loads_no_command_and_no_heavy_library():
     loaded = _loaded("--help")
     assert _heavy(loaded) == []
     assert not any(m.startswith("audit.cli.") for m in loaded)
+    assert not any(m == "decisions" or m.startswith("decisions.") for m in loaded)
 
 
 def test_decide_loads_only_its_own_command():
