@@ -94,6 +94,10 @@ def verify_ledger(
         raise BadInput("db", f"{ledger.path} is not UTF-8 encoded, as every dh-audit ledger is")
     with ledger.snapshot():
         last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
+        missing = [problem for problem in schema_problems(conn) if problem.startswith("table ")]
+        if missing:  # the passes below read these tables: name what is gone instead of failing on it
+            problem = f"the ledger's schema was changed: {'; '.join(missing)}"
+            return VerifyReport(False, last, Head(ledger.ledger_id, last, "", None), None, problem)
         anchor = verified_anchor(ledger) if since_checkpoint else None
         first = anchor[1].tree_size + 1 if anchor is not None else 1
         with ThreadPoolExecutor(max_workers=1) as pool:

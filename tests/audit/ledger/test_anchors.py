@@ -581,3 +581,14 @@ def test_stored_checkpoints_put_out_of_order_are_named(db):
     assert not report.ok
     assert report.problem.startswith("stored checkpoint 2 (size 280, ")
     assert report.problem.endswith("is smaller than the checkpoint stored before it (300 records)")
+
+
+
+@pytest.mark.parametrize("table", ["checkpoints", "merkle_nodes"])
+def test_a_table_dropped_under_an_open_ledger_is_named_not_a_crash(tmp_path, table):
+    with Ledger(tmp_path / "l.db") as ledger:
+        record_cases(ledger, CASES[:3])
+        ledger.conn.execute(f"DROP TABLE {table}")
+        report = ledger.verify()
+    assert not report.ok
+    assert f"table {table} is missing" in report.problem

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from decimal import Decimal
 from fractions import Fraction
 
@@ -515,17 +514,15 @@ def test_margin_shared_through_a_common_population_is_protected():
 
 
 # ---------------------------------------------------------------------------
-# 3. the realistic publication: small counts, differencing, interval widths, speed
+# 3. the realistic publication: small counts, differencing, interval widths
+# (its speed is measured by the `publish` row of the benchmarks, not asserted here)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_realistic_publication_resists_attacks_and_is_fast(seed):
+def test_realistic_publication_resists_attacks(seed):
     tables, declared = realistic_tables(seed)
     assert sum(len(t.sorted_keys()) for t in tables) > 350
-    start = time.perf_counter()
     result = protect(tables, declared)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 5.0, f"protect took {elapsed:.1f}s"
     assert_safe(result, tables, declared)
     statuses = set(result.statuses().values())
     assert {STATUS_PRIMARY, STATUS_SECONDARY, STATUS_PUBLISHED} <= statuses
