@@ -48,6 +48,12 @@ def test_decide_loads_only_its_own_command():
     assert "audit.cli.decide" in loaded
     assert _heavy(loaded) == []
     assert sorted(m for m in loaded if m.startswith("audit.cli.")) == ["audit.cli.decide"]
+    assert "jinja2" not in loaded  # only --explain renders a document
+
+
+def test_decide_explain_renders_with_jinja2():
+    loaded = _loaded("decide", "--explain", str(ROOT / "examples" / "case-kerngebied.json"))
+    assert "jinja2" in loaded
 
 
 def test_a_command_that_needs_numpy_does_load_it():
