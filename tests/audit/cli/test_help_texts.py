@@ -1,5 +1,10 @@
 """Every command and option explains itself, and no summary is cut off mid-sentence (like sqlite-utils' test_docs)."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -75,3 +80,12 @@ def test_checkpoint_help_points_to_the_transparency_docs_and_keygen_examples_are
     keygen = CliRunner().invoke(main, ["keygen", "--help"]).output
     example = keygen.split("Example:\n", 1)[1].split("\n\n", 1)[0]
     assert [line.strip() for line in example.splitlines()] == ["dh-audit keygen --out ~/.dh-audit/signing.key"]
+
+
+def test_the_completion_variable_in_the_readme_works():
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    assert 'eval "$(_DH_AUDIT_COMPLETE=bash_source dh-audit)"' in readme
+    env = {**os.environ, "_DH_AUDIT_COMPLETE": "bash_complete", "COMP_WORDS": "dh-audit fra", "COMP_CWORD": "1"}
+    done = subprocess.run([sys.executable, "-c", "from audit.cli import main; main(prog_name='dh-audit')"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.split() == ["plain,frameworks"]
