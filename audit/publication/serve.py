@@ -140,8 +140,10 @@ def datasette_app(stats_path: str | Path):
 
 
 def serve(stats_path: str | Path, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST) -> None:
-    """Run Datasette on `host:port` until interrupted (loopback by default)."""
+    """Run Datasette on `host:port` until interrupted (loopback by default); a port in use is bad input."""
     import uvicorn
+
+    check_port_free(host, port)
 
     if not dashboards_available():
         raise RuntimeError("the datasette-dashboards plugin is not installed (pip install datasette-dashboards==0.8.0)")

@@ -16,7 +16,7 @@ from audit.errors import BadInput
 from audit.publication.tables import SQL_TABLES
 from audit.publication.publish import PUBLICATION_TABLE, publish
 from audit.publication.serve import (
-    DATABASE_KEY, check_port_free, check_publication, datasette_app, load_metadata, metadata_for,
+    DATABASE_KEY, check_port_free, check_publication, datasette_app, load_metadata, metadata_for, serve,
 )
 
 
@@ -144,6 +144,8 @@ def test_a_port_in_use_is_one_line_suggesting_another_port_and_nothing_is_served
         port = taken.getsockname()[1]
         with pytest.raises(BadInput, match="--port"):
             check_port_free("127.0.0.1", port)
+        with pytest.raises(BadInput, match="--port"):  # `demo --serve` starts the server through the same function
+            serve(out, port=port, host="127.0.0.1")
         result = CliRunner().invoke(main, ["serve", str(out), "--host", "127.0.0.1", "--port", str(port)])
     assert result.exit_code == 2
     assert result.output.startswith(f"error: --port: cannot listen on 127.0.0.1:{port} ")
