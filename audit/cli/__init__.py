@@ -17,31 +17,26 @@ import click
 # command name -> (module, one-line summary for `dh-audit --help`); each module defines the command under its name.
 # tests/audit/cli/test_lazy_commands.py checks that every summary is the loaded command's own.
 LAZY_COMMANDS = {
-    "decide": ("audit.cli.decide", "Decide one case (JSON, see docs/input.md) and print the decision JSON."),
-    "record": ("audit.cli.ledger", "Evaluate each case (one JSON object per line) and append its decision."),
-    "verify": ("audit.cli.ledger", "Recompute every hash; exit 0 when intact, else 1 naming the first bad seq."),
-    "show": ("audit.cli.ledger", "Print stored records as JSON (canonical inputs and decision, chain fields)."),
-    "head": ("audit.cli.ledger", "Print the chain head (seq, hash, time) as JSON, to keep elsewhere."),
-    "synth": ("audit.cli.synth", "Generate a realistic synthetic population of Groningen cases (docs/synthetic-population.md)."),
+    "decide": ("audit.cli.decide", "Decide one case and print the decision as JSON."),
+    "record": ("audit.cli.ledger", "Decide each case of a JSON-lines file and append the decisions."),
+    "verify": ("audit.cli.ledger", "Check that the ledger is intact: exit 0 when it is, else 1."),
+    "show": ("audit.cli.ledger", "Print stored records as JSON."),
+    "head": ("audit.cli.ledger", "Print the chain head as JSON, to keep elsewhere."),
+    "synth": ("audit.cli.synth", "Generate a synthetic population of Groningen cases."),
     "replay": ("audit.cli.analysis",
                "Re-evaluate recorded decisions under their recorded framework and compare, byte for byte."),
     "compare": ("audit.cli.analysis",
                 "Decide every case's latest facts under two frameworks: who gains, who loses, and why."),
     "boundary": ("audit.cli.analysis",
                  "Find cases at a boundary of the framework, each with what would flip its outcome."),
-    "keygen": ("audit.cli.transparency",
-               "Create an Ed25519 key pair for signing checkpoints: KEY (mode 0600) and KEY.pub."),
-    "checkpoint": ("audit.cli.transparency", "Verify the ledger, then sign its tree size, Merkle root and events "
-                   "head; store and export the checkpoint."),
-    "proof": ("audit.cli.transparency",
-              "Make inclusion and consistency proofs from a ledger, and check them without one."),
-    "objection": ("audit.cli.objections",
-                  "Objections (bezwaar) against recorded decisions: file, decide, list, dossier."),
-    "referral": ("audit.cli.objections",
-                 "Hardship referrals (IVS, CBS, or another route of the framework) of not-eligible decisions."),
-    "publish": ("audit.cli.publication",
-                "Build the anonymised statistics database (protected aggregates only) from the ledger."),
-    "serve": ("audit.cli.publication", "Serve the statistics with Datasette (immutable, Dutch metadata, dashboard)."),
+    "frameworks": ("audit.cli.frameworks", "List the frameworks and variants, with rules and fingerprints."),
+    "keygen": ("audit.cli.transparency", "Create an Ed25519 key pair for signing checkpoints."),
+    "checkpoint": ("audit.cli.transparency", "Verify the ledger, then sign, store and export a checkpoint."),
+    "proof": ("audit.cli.transparency", "Make and check inclusion and consistency proofs."),
+    "objection": ("audit.cli.objections", "File, decide, list and report objections to decisions."),
+    "referral": ("audit.cli.objections", "Refer not-eligible decisions to a hardship route."),
+    "publish": ("audit.cli.publication", "Build the anonymised statistics database from the ledger."),
+    "serve": ("audit.cli.publication", "Serve the statistics database with Datasette."),
     "demo": ("audit.cli.demo", "Run the main job end to end on a synthetic Groningen population."),
 }
 
@@ -105,10 +100,12 @@ class LazyGroup(click.Group):
         return self.commands.get(name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The command list of `--help`, from the summaries, without importing any command."""
+        """The command list of `--help`, from the summaries, without importing any command.
+
+        A summary is shown whole (wrapped when long), never cut off mid-sentence.
+        """
         names = self.list_commands(ctx)
-        limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = [(name, click.Command(name, help=LAZY_COMMANDS[name][1]).get_short_help_str(limit)) for name in names]
+        rows = [(name, LAZY_COMMANDS[name][1]) for name in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

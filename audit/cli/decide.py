@@ -50,7 +50,10 @@ names the field), 1 for any other failure."""
 )
 @click.option("--explain", "explain_text", is_flag=True, help="Print a plain-language Dutch explanation instead of JSON.")
 def decide(case_file, framework_id, explain_text):
-    """Decide one case (JSON, see docs/input.md) and print the decision JSON."""
+    """Decide one case and print the decision as JSON.
+
+    The case is one JSON object (docs/input.md); for a JSON-lines file use 'dh-audit record'.
+    """
     case = load_case(read_case_file(case_file))
     framework = resolve_framework(case, framework_id)
     decision = evaluate(case, framework)

@@ -13,6 +13,7 @@ from decisions.errors import InvalidCase
 from decisions.evaluate import evaluate, resolve_framework
 from decisions.fast_inputs import load_case_fast
 
+from audit.counting import counted
 from audit.case_lines import case_lines, is_blank
 from audit.cli.types import SQL_INTEGER
 from audit.errors import BAD_INPUT, BadInput
@@ -62,9 +63,9 @@ line number and field; nothing of the input is written, and the exit status is 2
               help="Worker processes that read and decide lines while this one appends (0: none). "
                    "Default: one per extra core (at most 4) for a file of 4 MiB or more, else none.")
 def record(db_path, cases_file, framework_id, actor, as_json, jobs):
-    """Evaluate each case (one JSON object per line) and append its decision.
+    """Decide each case of a JSON-lines file and append the decisions.
 
-    All lines are recorded in one transaction: all of them, or none.
+    One case (one JSON object) per line. All lines are recorded in one transaction: all of them, or none.
     """
     new = not Path(db_path).exists()
     ledger = open_ledger(db_path, create=True)
@@ -90,7 +91,7 @@ def record(db_path, cases_file, framework_id, actor, as_json, jobs):
         if seqs:
             click.echo("\n".join(map(str, seqs)))
         first, last = (seqs[0], seqs[-1]) if seqs else (None, None)
-        click.echo(f"recorded {len(seqs)} decisions" + (f" (seq {first}–{last})" if seqs else ""), err=True)
+        click.echo(f"recorded {counted(len(seqs), 'decision')}" + (f" (seq {first}–{last})" if len(seqs) > 1 else f" (seq {first})" if seqs else ""), err=True)
     ledger.close()
 
 
@@ -135,9 +136,9 @@ def _size(stream) -> int:
                    "it (fast); the whole ledger when there is none.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def verify(db_path, head_file, since_checkpoint, as_json):
-    """Recompute every hash; exit 0 when intact, else 1 naming the first bad seq.
+    """Check that the ledger is intact: exit 0 when it is, else 1.
 
-    Also checks the objection and referral events, the Merkle tree, every stored
+    Recomputes every hash and names the first bad seq. Also checks the objection and referral events, the Merkle tree, every stored
     checkpoint and the schema (append-only triggers, indexes, UNIQUE columns).
     """
     ledger = open_ledger(db_path)
@@ -159,7 +160,10 @@ def verify(db_path, head_file, since_checkpoint, as_json):
 @click.option("--seq", type=SQL_INTEGER, help="Show the record with this seq.")
 @click.option("--case", "case_id", help="Show every record of this case, oldest first.")
 def show(db_path, seq, case_id):
-    """Print stored records as JSON (canonical inputs and decision, chain fields)."""
+    """Print stored records as JSON.
+
+    Each record with its canonical inputs, its decision and its chain fields.
+    """
     if (seq is None) == (case_id is None):
         raise BadInput("--seq/--case", "give exactly one of --seq N or --case ID")
     ledger = open_ledger(db_path)
@@ -184,7 +188,10 @@ def _record_data(ledger: Ledger, seq: int) -> dict:
 @click.command()
 @db_option()
 def head(db_path):
-    """Print the chain head (seq, hash, time) as JSON, to keep elsewhere."""
+    """Print the chain head as JSON, to keep elsewhere.
+
+    The head is the last seq, its hash and its time; 'verify --head' uses it to detect truncation.
+    """
     click.echo(open_ledger(db_path).head().to_json(), nl=False)
 
 

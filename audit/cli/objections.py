@@ -10,6 +10,7 @@ import click
 
 from decisions.amounts import parse_amount
 
+from audit.counting import counted
 from audit.case_lines import read_case_file
 from audit.casework.steps import Casework
 from audit.casework.dossier import render_dossier
@@ -105,7 +106,10 @@ Example:
   dh-audit objection dossier --db ledger.db --id 1 --out bezwaar-1.html""",
 )
 def objection():
-    """Objections (bezwaar) against recorded decisions: file, decide, list, dossier."""
+    """File, decide, list and report objections to decisions.
+
+    An objection (bezwaar) is against a recorded decision.
+    """
 
 
 @objection.command(
@@ -146,7 +150,7 @@ def file_command(db_path, seq, sent_on, received_on, posted_on, grounds, text, c
         _echo_json(objection_to_data(filed))
         return
     tl = filed.timeline
-    timing = "on time" if tl.on_time else f"LATE by {tl.days_late} days"
+    timing = "on time" if tl.on_time else f"LATE by {counted(tl.days_late, 'day')}"
     click.echo(
         f"objection {filed.id} filed against decision {filed.decision_seq}: {timing}"
         f" (period ended {tl.objection_period_end.isoformat()}); decision due {tl.final_due.isoformat()}"
@@ -293,7 +297,10 @@ Example:
   dh-audit referral decide --db ledger.db --id 4 --granted --actor r.devries""",
 )
 def referral():
-    """Hardship referrals (IVS, CBS, or another route of the framework) of not-eligible decisions."""
+    """Refer not-eligible decisions to a hardship route.
+
+    The routes are those of the framework, such as the IVS and the CBS.
+    """
 
 
 @referral.command(

@@ -6,8 +6,9 @@ import time
 
 import click
 
+from audit.counting import counted
 from audit.publication.publish import publish as build_publication
-from audit.publication.serve import DEFAULT_HOST, DEFAULT_PORT, check_publication
+from audit.publication.serve import DEFAULT_HOST, DEFAULT_PORT, check_port_free, check_publication
 from audit.publication.serve import serve as run_datasette
 from audit.cli.options import force_option
 
@@ -32,12 +33,15 @@ Publishing again over an earlier STATS.db (and audit) needs --force."""
               help="Where to write the confidential disclosure audit (default: LEDGER.disclosure-audit.json).")
 @force_option("statistics database and disclosure audit")
 def publish(db, out, source, generated, audit_report, force):
-    """Build the anonymised statistics database (protected aggregates only) from the ledger."""
+    """Build the anonymised statistics database from the ledger.
+
+    It holds protected aggregates only, never a decision.
+    """
     started = time.monotonic()
     summary = build_publication(db, out, source_label=source, generated=generated, audit_path=audit_report,
                                 force=force)
     for table in summary.tables:
-        click.echo(f"  {table.name}: {table.rows} cells, {table.suppressed} suppressed", err=True)
+        click.echo(f"  {table.name}: {counted(table.rows, 'cell')}, {table.suppressed} suppressed", err=True)
     click.echo(f"{summary.describe()} in {time.monotonic() - started:.1f} s", err=True)
 
 
@@ -50,11 +54,16 @@ Examples:
 The dashboard is at /-/dashboards/overzicht. A ledger is never served."""
 )
 @click.argument("stats", metavar="STATS.db")
-@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
+              help="Port to listen on; refused at once when another program uses it.")
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on (loopback by default).")
 def serve(stats, port, host):
-    """Serve the statistics with Datasette (immutable, Dutch metadata, dashboard)."""
+    """Serve the statistics database with Datasette.
+
+    Immutable, with the Dutch metadata and the dashboard.
+    """
     check_publication(stats)
+    check_port_free(host, port)
     click.echo(f"serving {stats} on http://{host}:{port}/ (dashboard: /-/dashboards/overzicht); Ctrl-C stops", err=True)
     run_datasette(stats, port=port, host=host)
 

@@ -25,7 +25,10 @@ Every case is SYNTHETIC: invented addresses, amounts and dossiers (case ids star
 @click.option("--out", "out", required=True, metavar="FILE|-", help="Where to write the JSON lines.")
 @force_option("synthetic population")
 def synth(count, seed, out, force):
-    """Generate a realistic synthetic population of Groningen cases (docs/synthetic-population.md)."""
+    """Generate a synthetic population of Groningen cases.
+
+    Realistic, and reproducible from --seed (docs/synthetic-population.md).
+    """
     if out == "-":
         written = population.write_jsonl(sys.stdout.buffer, count, seed)
     else:

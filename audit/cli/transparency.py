@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from audit.counting import counted
 from audit.ledger.checkpointing import LedgerUnverified, create_checkpoint
 from audit.log.checkpoints import Checkpoint
 from audit.cli.types import SQL_INTEGER
@@ -61,11 +62,16 @@ def _fail(reason: str) -> None:
     epilog="""\b
 Example:
   dh-audit keygen --out ~/.dh-audit/signing.key
-  publish ~/.dh-audit/signing.key.pub; keep the private key off the ledger's machine if you can."""
+
+Publish KEY.pub (here ~/.dh-audit/signing.key.pub) so that others can check
+the checkpoints; keep the private key off the ledger's machine if you can."""
 )
 @click.option("--out", required=True, metavar="KEY", help="Private key file to create (KEY.pub is the public key).")
 def keygen(out):
-    """Create an Ed25519 key pair for signing checkpoints: KEY (mode 0600) and KEY.pub."""
+    """Create an Ed25519 key pair for signing checkpoints.
+
+    The private key is KEY (mode 0600), the public key KEY.pub.
+    """
     private_path, public_path, key_id = generate_keypair(out)
     click.echo(f"key id {key_id}")
     click.echo(f"wrote private key {private_path} (mode 0600) and public key {public_path}", err=True)
@@ -76,16 +82,18 @@ def keygen(out):
 Example:
   dh-audit checkpoint --db ledger.db --key signing.key --out checkpoint-2026-11.json
 
-The signed message is five lines: 'dh-audit/ledger/<ledger id>', the tree size,
-the base64 root hash, 'time <UTC>' and 'key <key id>' (see README)."""
+The signed message is six lines: 'dh-audit/ledger/<ledger id>', the tree size,
+the base64 root hash, 'time <UTC>', 'key <key id>' and 'events <count> <hash>'.
+docs/transparency.md describes it byte for byte, and how to check it."""
 )
 @db_option()
 @click.option("--key", "key_path", required=True, metavar="KEY", help="Private key made by 'dh-audit keygen'.")
 @click.option("--out", metavar="CHECKPOINT.json", help="Write the checkpoint here instead of stdout.")
 @force_option("checkpoint")
 def checkpoint(db_path, key_path, out, force):
-    """Verify the ledger, then sign its tree size, Merkle root and events head; store and export the checkpoint.
+    """Verify the ledger, then sign, store and export a checkpoint.
 
+    The checkpoint signs the tree size, the Merkle root and the head of the events.
     Exit 1, signing nothing, when the ledger does not verify (incrementally from the
     last checkpoint made this way, or in full).
     """
@@ -97,12 +105,15 @@ def checkpoint(db_path, key_path, out, force):
     except LedgerUnverified as exc:
         _fail(str(exc))
     ledger.close()
-    _emit(signed.to_json(), out, f"checkpoint of {signed.tree_size} records (root {signed.root_hash[:16]}…)")
+    _emit(signed.to_json(), out, f"checkpoint of {counted(signed.tree_size, 'record')} (root {signed.root_hash[:16]}…)")
 
 
 @click.group()
 def proof():
-    """Make inclusion and consistency proofs from a ledger, and check them without one."""
+    """Make and check inclusion and consistency proofs.
+
+    Making a proof needs the ledger; checking one does not.
+    """
 
 
 @proof.command("inclusion")
@@ -113,7 +124,9 @@ def proof():
 @click.option("--out", metavar="PROOF.json", help="Write the proof here instead of stdout.")
 @force_option("proof")
 def inclusion(db_path, seq, head_path, out, force):
-    """Print the RFC 6962 audit path of record SEQ, with the record's canonical bytes.
+    """Print the RFC 6962 inclusion proof of record SEQ.
+
+    The proof is the audit path, with the record's canonical bytes.
 
     With --head, exit 1 when the ledger's root at that size is not the signed one.
     """
@@ -125,7 +138,7 @@ def inclusion(db_path, seq, head_path, out, force):
     except ProofError as exc:
         _fail(str(exc))
     ledger.close()
-    _emit(made.to_json(), out, f"inclusion proof of record {seq} in a tree of {made.tree_size} records")
+    _emit(made.to_json(), out, f"inclusion proof of record {seq} in a tree of {counted(made.tree_size, 'record')}")
     if head is not None:
         try:
             check_inclusion_proof(made, head)
@@ -149,15 +162,15 @@ def consistency(db_path, from_path, to_path, out, force):
     out = output(out, "--out", PROOF, force=force, inputs=given) if out else None
     older, newer = _load_checkpoint(from_path, "from"), _load_checkpoint(to_path, "to")
     if older.tree_size > newer.tree_size:
-        raise BadInput("from", f"the --from checkpoint ({older.tree_size} records) is newer than --to "
-                               f"({newer.tree_size} records)")
+        raise BadInput("from", f"the --from checkpoint ({counted(older.tree_size, 'record')}) is newer than --to "
+                               f"({counted(newer.tree_size, 'record')})")
     ledger = open_ledger(db_path)
     try:
         made = prove_consistency(ledger, older, newer)
     except ProofError as exc:
         _fail(str(exc))
     ledger.close()
-    _emit(made.to_json(), out, f"consistency proof from {made.size1} to {made.size2} records")
+    _emit(made.to_json(), out, f"consistency proof from {made.size1} to {counted(made.size2, 'record')}")
     try:
         check_consistency_proof(made, older, newer)
     except ProofError as exc:
@@ -170,7 +183,9 @@ def consistency(db_path, from_path, to_path, out, force):
               help="The signed checkpoint (twice for a consistency proof: the older and the newer).")
 @click.option("--pubkey", "pubkey_path", required=True, metavar="KEY.pub", help="The published public key.")
 def verify_proof(proof_path, checkpoint_paths, pubkey_path):
-    """Check a proof and the checkpoint signatures, without the ledger.
+    """Check a proof and its checkpoints, without the ledger.
+
+    The signatures of the checkpoints are checked too.
 
     Exit 0 when valid, 1 when the proof or a signature fails, 2 for unreadable input.
     """
@@ -181,15 +196,15 @@ def verify_proof(proof_path, checkpoint_paths, pubkey_path):
         if isinstance(made, ConsistencyProof):
             older, newer = order_checkpoints(checkpoints)
             check_consistency_proof(made, older, newer, public)
-            click.echo(f"ok: the signed tree of {newer.tree_size} records ({newer.timestamp}) extends the signed "
-                       f"tree of {older.tree_size} records ({older.timestamp}); key {newer.key_id[:16]}…")
+            click.echo(f"ok: the signed tree of {counted(newer.tree_size, 'record')} ({newer.timestamp}) extends the signed "
+                       f"tree of {counted(older.tree_size, 'record')} ({older.timestamp}); key {newer.key_id[:16]}…")
             return
         if len(checkpoints) != 1:
             raise BadInput("checkpoint", f"an inclusion proof is checked against one checkpoint "
                                          f"(got {len(checkpoints)})")
         (head,) = checkpoints
         check_inclusion_proof(made, head, public)
-        click.echo(f"ok: record {made.seq} is in the signed tree of {head.tree_size} records "
+        click.echo(f"ok: record {made.seq} is in the signed tree of {counted(head.tree_size, 'record')} "
                    f"(root {head.root_hash[:16]}…, {head.timestamp}, key {head.key_id[:16]}…)")
     except ProofError as exc:
         _fail(str(exc))

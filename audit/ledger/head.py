@@ -6,6 +6,7 @@ import json
 
 import attrs
 
+from audit.counting import counted
 from audit.errors import BadInput
 from audit.ledger.canonical import CANONICAL_VERSION
 
@@ -63,20 +64,21 @@ class VerifyReport:
     def summary(self) -> str:
         if self.ok:
             if self.mode == "incremental":
-                text = f"ok (incremental from {self.since}): {self.records} records intact"
+                text = f"ok (incremental from {self.since}): {counted(self.records, 'record')} intact"
             else:
-                text = f"ok: {self.records} records intact"
+                text = f"ok: {counted(self.records, 'record')} intact"
             text += f", head seq {self.head.seq} hash {self.head.hash[:16]}…"
             if self.tree_root is not None:
                 text += f", Merkle root {self.tree_root[:16]}…"
             if self.events is None:
                 text += "; no objection or referral events"
             else:
-                text += f"; {self.events} objection and referral event{'s' if self.events != 1 else ''} intact"
+                text += f"; {counted(self.events, 'objection and referral event')} intact"
             if self.checkpoints:
                 keys = ", ".join(f"{signer[:16]}…" for signer in self.signers)
-                text += f"; {self.checkpoints} signed checkpoint{'s' if self.checkpoints != 1 else ''} match, " \
-                    f"signed by key {keys}"
+                agree = "matches" if self.checkpoints == 1 else "match"
+                text += f"; {counted(self.checkpoints, 'signed checkpoint')} {agree}, signed by " \
+                    f"{'key' if len(self.signers) == 1 else 'keys'} {keys}"
             return text
         if self.first_bad_seq is None:
             return f"FAILED: {self.problem}"

@@ -44,6 +44,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
+from audit.counting import counted
 from audit.ledger.canonical import CANONICAL_VERSION, GENESIS_HASH
 from audit.ledger.canonical_bulk import record_bytes_from_stored
 from audit.errors import BadInput
@@ -117,7 +118,7 @@ def _anchor_start(conn, label: str, anchor: Checkpoint, last: int) -> tuple[_Sta
     """The start after the anchor's record k, or the first problem (seq, text) linking record k to it."""
     k = anchor.tree_size
     if k > last:
-        return None, (last + 1, f"record {last + 1} is missing: {label} covers {k} records (truncated)")
+        return None, (last + 1, f"record {last + 1} is missing: {label} covers {counted(k, 'record')} (truncated)")
     if k == 0:
         return _Start(), None
     node = node_reader(conn)
@@ -158,7 +159,7 @@ def _verify_pass(
     start, since = _Start(), None
     if anchor is not None and checkpoint_problem is None:
         number, anchored = anchor
-        since = f"stored checkpoint {number} of {anchored.tree_size} records"
+        since = f"stored checkpoint {number} of {counted(anchored.tree_size, 'record')}"
         last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
         found, first_bad = _anchor_start(conn, since, anchored, last)
         if first_bad is not None:
@@ -246,7 +247,7 @@ def _verify_pass(
     if first_bad is None and checkpoint_problem is None and due:
         size = min(due)
         label = due[size][0][0]
-        first_bad = (count + 1, f"record {count + 1} is missing: {label} covers {size} records (truncated)")
+        first_bad = (count + 1, f"record {count + 1} is missing: {label} covers {counted(size, 'record')} (truncated)")
     if first_bad is None and tree_problem is None and nodes:
         level, idx = min(nodes, key=lambda key: (key[1] << key[0], key[0]))
         tree_problem = _node_problem(level, idx, f"is stored, but the ledger ends at record {count}")
@@ -290,7 +291,7 @@ def _events_anchor_problem(conn, checkpoints: list[tuple[str, Checkpoint]], expe
         heads.append(("the exported head", (expected_head.events_seq, expected_head.events_hash)))
     for label, (seq, signed) in heads:
         if seq > count:
-            return f"objection event {count + 1} is missing: {label} covers {seq} events (truncated)"
+            return f"objection event {count + 1} is missing: {label} covers {counted(seq, 'event')} (truncated)"
         if event_hash_at(conn, seq) != signed:
             return f"objection event {seq}: differs from {label} (events were rewritten)"
     return None
@@ -331,7 +332,7 @@ def _signature_problem(checkpoints: list[tuple[str, Checkpoint]], ledger_id: str
             return f"{label}: {exc}"
         if label.startswith("stored"):
             if checkpoint.tree_size < last_stored:
-                return f"{label} is smaller than the checkpoint stored before it ({last_stored} records)"
+                return f"{label} is smaller than the checkpoint stored before it ({counted(last_stored, 'record')})"
             last_stored = checkpoint.tree_size
     return None
 

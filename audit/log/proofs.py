@@ -23,6 +23,7 @@ from collections.abc import Iterable
 import attrs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from audit.counting import counted
 from audit.log import store as merkle_store
 from audit.log.checkpoints import Checkpoint, check_signature
 from audit.errors import BadInput
@@ -93,7 +94,7 @@ def _size_of(ledger: OpenLog, checkpoint: Checkpoint | None, field: str) -> int:
         raise BadInput(field, f"the checkpoint belongs to ledger {checkpoint.ledger_id}, not {ledger.ledger_id}")
     current = tree_size(ledger.conn)
     if checkpoint.tree_size > current:
-        raise ProofError(f"the ledger has {current} records, but a checkpoint signed {checkpoint.tree_size} "
+        raise ProofError(f"the ledger has {counted(current, 'record')}, but a checkpoint signed {checkpoint.tree_size} "
                          f"on {checkpoint.timestamp} (records were removed)")
     return checkpoint.tree_size
 
@@ -160,7 +161,7 @@ def check_inclusion_proof(
     check_signature(checkpoint, public_key)
     _same_ledger(proof.ledger_id, checkpoint)
     if proof.tree_size != checkpoint.tree_size:
-        raise ProofError(f"the proof is for a tree of {proof.tree_size} records, the checkpoint for "
+        raise ProofError(f"the proof is for a tree of {counted(proof.tree_size, 'record')}, the checkpoint for "
                          f"{checkpoint.tree_size}")
     if proof.root_hash != checkpoint.root_hash:
         raise ProofError(f"the proof's root {proof.root_hash[:16]}… is not the signed root "
@@ -188,7 +189,7 @@ def check_consistency_proof(
         check_signature(checkpoint, public_key)
         _same_ledger(proof.ledger_id, checkpoint)
     if (proof.size1, proof.size2) != (older.tree_size, newer.tree_size):
-        raise ProofError(f"the proof is from {proof.size1} to {proof.size2} records, the checkpoints are of "
+        raise ProofError(f"the proof is from {proof.size1} to {counted(proof.size2, 'record')}, the checkpoints are of "
                          f"{older.tree_size} and {newer.tree_size}")
     check_consistency(older.tree_size, newer.tree_size, older.root, newer.root,
                       [bytes.fromhex(h) for h in proof.proof])

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import attrs
 
+from audit.counting import counted
 from audit.ledger.checkpointing import LedgerUnverified
 from audit.log.checkpoints import Checkpoint, latest_checkpoint, verified_anchor
 from audit.publication.disclosure import (
@@ -83,8 +84,8 @@ class PublicationSummary:
     def describe(self) -> str:
         cells = sum(t.rows for t in self.tables)
         return (
-            f"published {len(self.tables)} tables ({cells} cells, {self.suppressed} suppressed) from "
-            f"{self.records} records to {self.out_path}; confidential disclosure audit: {self.audit_path}"
+            f"published {counted(len(self.tables), 'table')} ({counted(cells, 'cell')}, {self.suppressed} suppressed) "
+            f"from {counted(self.records, 'record')} to {self.out_path}; confidential disclosure audit: {self.audit_path}"
         )
 
 

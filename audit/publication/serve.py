@@ -17,6 +17,7 @@ import asyncio
 import copy
 import importlib.util
 import json
+import socket
 from pathlib import Path
 
 from audit.errors import BadInput
@@ -88,6 +89,29 @@ def check_publication(stats_path: str | Path) -> Path:
     return path
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a port another program already listens on, before anything is printed or started.
+
+    The test binds the address the way uvicorn does (SO_REUSEADDR, so a port left
+    in TIME_WAIT still counts as free) and closes the socket again at once.
+    Port 0 asks for any free port and is always free.
+    """
+    if port == 0:
+        return
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise BadInput("--host", f"cannot resolve {host!r} ({exc.strerror})") from None
+    family, kind, proto, _, address = addresses[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise BadInput("--port", f"cannot listen on {host}:{port} ({exc.strerror}); "
+                           "is another server running there? choose a free port with --port") from None
+
+
 def dashboards_available() -> bool:
     return importlib.util.find_spec("datasette_dashboards") is not None
 
@@ -116,8 +140,10 @@ def datasette_app(stats_path: str | Path):
 
 
 def serve(stats_path: str | Path, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST) -> None:
-    """Run Datasette on `host:port` until interrupted (loopback by default)."""
+    """Run Datasette on `host:port` until interrupted (loopback by default); a port in use is bad input."""
     import uvicorn
+
+    check_port_free(host, port)
 
     if not dashboards_available():
         raise RuntimeError("the datasette-dashboards plugin is not installed (pip install datasette-dashboards==0.8.0)")

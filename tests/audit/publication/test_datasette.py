@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sqlite3
 
 import pytest
@@ -14,7 +15,9 @@ from audit.cli import main
 from audit.errors import BadInput
 from audit.publication.tables import SQL_TABLES
 from audit.publication.publish import PUBLICATION_TABLE, publish
-from audit.publication.serve import DATABASE_KEY, check_publication, datasette_app, load_metadata, metadata_for
+from audit.publication.serve import (
+    DATABASE_KEY, check_port_free, check_publication, datasette_app, load_metadata, metadata_for, serve,
+)
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +134,21 @@ def test_the_ledger_is_not_reachable_and_never_served(site, tmp_path):
     sqlite3.connect(stray).execute("CREATE TABLE t (x)").connection.close()
     result = CliRunner().invoke(main, ["serve", str(stray)])
     assert result.exit_code == 2 and "not a publication" in result.output
+
+
+def test_a_port_in_use_is_one_line_suggesting_another_port_and_nothing_is_served(site):
+    _, out = site
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(BadInput, match="--port"):
+            check_port_free("127.0.0.1", port)
+        with pytest.raises(BadInput, match="--port"):  # `demo --serve` starts the server through the same function
+            serve(out, port=port, host="127.0.0.1")
+        result = CliRunner().invoke(main, ["serve", str(out), "--host", "127.0.0.1", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: --port: cannot listen on 127.0.0.1:{port} ")
+    assert "choose a free port with --port" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "serving" not in result.output
+    check_port_free("127.0.0.1", port)  # free again once the other listener is gone
