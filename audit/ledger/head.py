@@ -75,7 +75,8 @@ class VerifyReport:
                 text += f"; {self.events} objection and referral event{'s' if self.events != 1 else ''} intact"
             if self.checkpoints:
                 keys = ", ".join(f"{signer[:16]}…" for signer in self.signers)
-                text += f"; {self.checkpoints} signed checkpoint{'s' if self.checkpoints != 1 else ''} match, " \
+                agree = "checkpoints match" if self.checkpoints != 1 else "checkpoint matches"
+                text += f"; {self.checkpoints} signed {agree}, " \
                     f"signed by key {keys}"
             return text
         if self.first_bad_seq is None:

@@ -72,7 +72,7 @@ def test_keygen_checkpoint_inclusion_proof_and_verify(tmp_path):
 
     ledger_check = run("verify", "--db", db)
     assert ledger_check.exit_code == 0
-    assert f"1 signed checkpoint match, signed by key {checkpoint['key_id'][:16]}…" in ledger_check.output
+    assert f"1 signed checkpoint matches, signed by key {checkpoint['key_id'][:16]}…" in ledger_check.output
 
 
 def test_a_flipped_byte_fails_and_unreadable_input_is_exit_2(tmp_path):
