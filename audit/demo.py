@@ -2,8 +2,9 @@
 
 Steps: generate the population; record each case's historical decision under
 the framework of its date; record a 2026 reassessment of every case assessed
-before 2026; sign a checkpoint; verify; replay every record; compare
-`pilot-2024` with `2026`; find the boundary cases; write the reports; publish
+before 2026; record a handful of objections and referrals (`audit.demo_casework`);
+sign a checkpoint; verify; replay every record; compare `pilot-2024` with `2026`;
+find the boundary cases; write the reports and one objection dossier; publish
 the protected statistics. Every output lands in one directory.
 
 The demo writes only into a new or empty directory, or, with ``force``, over
@@ -32,10 +33,13 @@ from decisions.inputs import load_case
 from audit.analysis import boundary as boundaries
 from audit.analysis import compare as comparing
 from audit.analysis import replay as replaying
+from audit.casework.dossier import render_dossier
+from audit.casework.steps import Casework
+from audit.demo_casework import DemoCasework, seed_casework
 from audit.ledger import scan
 from audit import synth
 from audit.ledger.checkpointing import create_checkpoint
-from audit.log.checkpoints import describe_checkpoint
+from audit.log.checkpoints import Checkpoint, describe_checkpoint
 from audit.errors import BadInput
 from audit.ledger.store import Entry, Ledger, VerifyReport
 from audit.outputs import CHECKPOINT, HTML_REPORT, MARKDOWN_REPORT, Kind, is_ledger_file, output
@@ -66,6 +70,7 @@ class DemoOutputs:
     boundary_html: Path
     boundary_json: Path
     replay_html: Path | None
+    dossier_html: Path | None
     stats: Path
 
 
@@ -81,6 +86,8 @@ class DemoSummary:
     checkpoint_text: str
     example_case: str | None
     outputs: DemoOutputs
+    casework: DemoCasework
+    checkpoint: Checkpoint
 
 
 def reassessment_day(index: int) -> date:
@@ -206,7 +213,7 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
     cases_path = directory / "cases.jsonl"
     ledger_path = directory / LEDGER_NAME
 
-    step(f"1/9 generating {n} synthetic cases (seed {seed})")
+    step(f"1/10 generating {n} synthetic cases (seed {seed})")
     with progress("generating", 1) as update:
         counted = []
         output(cases_path, "--dir", DEMO_JSON).write_with(
@@ -216,15 +223,20 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
         update(1)
 
     ledger = Ledger(ledger_path)
-    step("2/9 recording each historical decision under the framework of its date")
+    step("2/10 recording each historical decision under the framework of its date")
     with progress("recording", written) as update:
         seqs = ledger.append_entries(_historical(cases_path, update))
 
-    step("3/9 recording 2026 reassessments of every case assessed before 2026")
+    step("3/10 recording 2026 reassessments of every case assessed before 2026")
     with progress("reassessing", written) as update:
         again = ledger.append_entries(_reassessments(cases_path, seqs, update))
 
-    step("4/9 signing a checkpoint and verifying the ledger")
+    step("4/10 recording objections and referrals: decided and undecided, on time and late")
+    with progress("casework", 1) as update:
+        casework = seed_casework(ledger)
+        update(1)
+
+    step("5/10 signing a checkpoint and verifying the ledger")
     keys = directory / "keys"
     keys.mkdir()
     private, public, _ = generate_keypair(keys / "demo-sleutel", "--dir")
@@ -239,23 +251,23 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
 
     conn = ledger.conn
     records = scan.record_count(conn)
-    step("5/9 replaying every record under its recorded framework")
+    step("6/10 replaying every record under its recorded framework")
     installed = replaying.Installed()
     with progress("replaying", records) as update:
         replayed = replaying.summarise(_tap(replaying.replay_all(scan.all_records(conn), installed), update))
 
-    step("6/9 comparing pilot-2024 with 2026 on the latest facts of every case")
+    step("7/10 comparing pilot-2024 with 2026 on the latest facts of every case")
     before, after = get_framework(comparing.DEFAULT_FROM), get_framework(comparing.DEFAULT_TO)
     cases = scan.case_count(conn)
     with progress("comparing", cases) as update:
         comparison = comparing.compare_ledger(conn, before, after, update)
 
-    step("7/9 finding the boundary cases under 2026")
+    step("8/10 finding the boundary cases under 2026")
     with progress("examining", cases) as update:
         found = list(boundaries.ledger_boundary_cases(conn, after, update))
     boundary_summary = boundaries.summarise(iter(found), after.id)
 
-    step("8/9 writing the reports")
+    step("9/10 writing the reports and an objection dossier")
     from audit.publication.comparison_tables import protect_comparison
     from audit.reports.documents import boundary_report, compare_report_html, compare_report_markdown, replay_report
 
@@ -293,16 +305,23 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
             HTML_REPORT,
         )
 
-    step("9/9 publishing the protected statistics")
+    dossier_html = None
+    chosen = casework.dossier_objection
+    if chosen is not None:
+        dossier_html = directory / f"bezwaar-{chosen.id}.html"
+        _write(dossier_html, render_dossier(Casework(ledger), chosen.id, casework.today), HTML_REPORT)
+
+    step("10/10 publishing the protected statistics")
     stats = _publish(ledger_path, directory / "stats.db")
     ledger.close()
     _write_manifest(directory)
     outputs = DemoOutputs(
         directory, cases_path, ledger_path, head_path, checkpoint_path, public, compare_html, compare_md,
-        boundary_html, boundary_json, replay_html, stats,
+        boundary_html, boundary_json, replay_html, dossier_html, stats,
     )
     return DemoSummary(
-        written, len(seqs), len(again), verified, replayed, comparison, boundary_summary, signed, example, outputs
+        written, len(seqs), len(again), verified, replayed, comparison, boundary_summary, signed, example, outputs,
+        casework, checkpoint,
     )
 
 

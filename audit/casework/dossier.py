@@ -7,23 +7,29 @@ date as stored in the objection's events (and whether the deadline calculator
 still gives the same dates), the supersession chain of the case, the case's
 hardship referrals, and the hashes that tie it all to the ledger.
 
-Everything comes from the ledger: the same ledger gives the same bytes.
+Everything comes from the ledger and the day the dossier is made for (`today`,
+which decides whether the decision term has passed, exactly as `objection list`
+says): the same ledger and day give the same bytes.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 
+import attrs
+
+from decisions.amounts import format_amount
 from decisions.boundary import examine
-from decisions.counterfactual import Counterfactual, counterfactuals
-from decisions.evaluate import Decision, decision_from_data
+from decisions.counterfactual import Counterfactual, apply_change, counterfactuals
+from decisions.evaluate import Decision, decision_from_data, evaluate
 from decisions.frameworks import FRAMEWORKS, FRAMEWORK_2026, Framework
 
 from audit.casework import deadlines
 from audit.reports.analysis_wording import CLASS_LABELS, KIND_LABELS, describe_event_counterfactual
 from audit.casework.steps import Casework
-from audit.casework.objections import Objection, get_objection
+from audit.casework.objections import Objection, TermStatus, get_objection
 from audit.casework.referrals import all_referrals
 from audit.reports.rendering import datum, render
 from audit.analysis.replay import Installed, replay_record
@@ -67,13 +73,25 @@ def tijdstip(timestamp: str) -> str:
     return f"{datum(timestamp[:10])}, {timestamp[11:16]} UTC"
 
 
-def render_dossier(cw: Casework, objection_id: int) -> str:
-    """The dossier of objection `objection_id` as HTML."""
-    return render(TEMPLATE, **dossier_context(cw, objection_id))
+def render_dossier(cw: Casework, objection_id: int, today: date) -> str:
+    """The dossier of objection `objection_id` as HTML, with its decision term judged on `today`."""
+    return render(TEMPLATE, **dossier_context(cw, objection_id, today))
 
 
-def dossier_context(cw: Casework, objection_id: int) -> dict:
+def term_text(term: TermStatus) -> str:
+    """The decision term on the day of the dossier, in Dutch: the same facts `objection list` prints."""
+    due = datum(term.final_due)
+    if term.decided_within_term is not None:
+        return f"beslist {'binnen' if term.decided_within_term else 'na afloop van'} de termijn (uiterlijk {due})"
+    if term.overdue:
+        days = "dag" if term.days_overdue == 1 else "dagen"
+        return f"verstreken op {due}: de beslissing is {term.days_overdue} {days} te laat"
+    return f"loopt nog, tot en met {due}"
+
+
+def dossier_context(cw: Casework, objection_id: int, today: date) -> dict:
     objection = get_objection(cw, objection_id)
+    term = objection.term_status(today)
     conn = cw.conn
     contested = record_at(conn, objection.decision_seq)
     installed = Installed()
@@ -88,6 +106,9 @@ def dossier_context(cw: Casework, objection_id: int) -> dict:
     return {
         "objection": objection,
         "status_label": STATUS_LABELS[objection.status],
+        "today": today,
+        "term": term,
+        "term_text": term_text(term),
         "outcome_label": None if objection.outcome is None else OBJECTION_OUTCOME_LABELS[objection.outcome.outcome],
         "grounds": [CRITERION_LABELS.get(code, code) for code in objection.grounds],
         "upheld_grounds": [] if objection.outcome is None
@@ -205,12 +226,39 @@ def _framework_view(case, framework: Framework, installed: Installed, contested:
         "view": _decision_view(decision),
         "classes": [] if boundary is None else [CLASS_LABELS[c] for c in boundary.classes],
         "counterfactuals": [
-            _counterfactual_text(cf)
+            _counterfactual_text(whole_euros(cf, case, framework, installed))
             for cf in (boundary.counterfactuals if boundary is not None else counterfactuals(case, framework, decision))
         ],
         "event_counterfactuals": [] if boundary is None
         else [describe_event_counterfactual(e) for e in boundary.event_counterfactuals],
     }
+
+
+def whole_euros(cf: Counterfactual, case, framework: Framework, installed: Installed) -> Counterfactual:
+    """The change of an amount rounded away from zero to whole euros, when that still flips the outcome.
+
+    The counterfactual gives the exact smallest change (often € 0,01 past a threshold);
+    a committee reads the smallest change in whole euros. The rounded change is
+    evaluated again, and the exact one is kept when the rounded one would not flip.
+    """
+    if not cf.field.endswith("_eur"):
+        return cf
+    try:
+        change, current = Decimal(cf.change), Decimal(cf.current)
+    except InvalidOperation:
+        return cf
+    rounded = change.to_integral_value(rounding=ROUND_CEILING if change > 0 else ROUND_FLOOR)
+    new_value = current + rounded
+    if rounded == change or new_value < 0:
+        return cf
+    try:
+        changed = apply_change(case, cf.field, new_value)
+    except ValueError:
+        return cf
+    if installed.decide(changed, framework).outcome != cf.outcome:
+        return cf
+    sign = "+" if rounded > 0 else ""
+    return attrs.evolve(cf, changed_to=format_amount(new_value), change=f"{sign}{format_amount(rounded)}")
 
 
 _THEN = {"eligible": "dan komt het adres wel in aanmerking", "not_eligible": "dan komt het adres niet in aanmerking"}

@@ -1,8 +1,9 @@
 """Objections (*bezwaar*) against recorded decisions: filing, extension, decision and the overdue list.
 
 An objection is the chain of its events (`audit.ledger.events`): `filed`, at
-most one `extended`, and at most one `decided`. Its id is the seq of its `filed`
-event. The legal dates come from `audit.casework.deadlines` and are stored in the events,
+most one `extended`, and at most one `decided`. Its id is its number among the
+objections, in the order they were filed (`events.opening_numbers`); referrals
+are numbered apart. The legal dates come from `audit.casework.deadlines` and are stored in the events,
 so the list of overdue objections and the dossier show exactly the dates that
 were computed when the step was recorded.
 
@@ -55,7 +56,7 @@ from audit.casework import deadlines
 from audit.casework.steps import Casework
 from audit.errors import BadInput
 from audit.ledger.store import Entry, Record
-from audit.ledger.events import Draft, Event, read_events, subject_events
+from audit.ledger.events import Draft, Event, opening_numbers, opening_seq, read_events, subject_events
 
 UPHELD = "upheld"
 PARTLY_UPHELD = "partly_upheld"
@@ -116,9 +117,45 @@ class Objection:
     def filed_by(self) -> str:
         return self.events[0].actor
 
+    @property
+    def subject_seq(self) -> int:
+        """The seq of its `filed` event: the subject of its later events."""
+        return self.events[0].seq
+
     def overdue_on(self, today: date) -> bool:
         """Undecided after the last day of its term (O-7)."""
         return self.outcome is None and deadlines.is_overdue(self.timeline, today)
+
+    def days_overdue(self, today: date) -> int:
+        """Calendar days past the last day of its term on `today` while undecided; 0 when not overdue."""
+        return (today - self.timeline.final_due).days if self.overdue_on(today) else 0
+
+    def term_status(self, today: date) -> "TermStatus":
+        """Where the objection stands against its decision term on `today`: one answer for the list and the dossier."""
+        return TermStatus(
+            self.status, self.timeline.final_due, self.overdue_on(today), self.days_overdue(today),
+            None if self.outcome is None else self.outcome.decided_within_term,
+        )
+
+
+@attrs.frozen
+class TermStatus:
+    """The decision term of an objection on a given day (`Objection.term_status`)."""
+
+    status: str
+    final_due: date
+    overdue: bool
+    days_overdue: int
+    decided_within_term: bool | None
+
+    def describe(self) -> str:
+        """English, for the CLI: `open`, `extended, OVERDUE by 3 days`, `decided within the term`."""
+        if self.decided_within_term is not None:
+            return "decided " + ("within the term" if self.decided_within_term else "after the term")
+        if self.overdue:
+            days = self.days_overdue
+            return f"{self.status}, OVERDUE by {days} day{'s' if days != 1 else ''}"
+        return self.status
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -129,8 +166,8 @@ def timeline_from_data(data: dict) -> deadlines.ObjectionTimeline:
     return _timeline_converter.structure(data, deadlines.ObjectionTimeline)
 
 
-def fold(events: Sequence[Event]) -> Objection:
-    """Build an objection from its events, oldest first (the first is its `filed` event)."""
+def fold(events: Sequence[Event], number: int) -> Objection:
+    """Build objection `number` from its events, oldest first (the first is its `filed` event)."""
     filed = events[0]
     if filed.event_type != "filed":
         raise ValueError(f"event {filed.seq} does not open an objection")
@@ -147,16 +184,16 @@ def fold(events: Sequence[Event]) -> Objection:
                 p["framework"], p["record_seq"], p["record_hash"], tuple(p["upheld_grounds"]), p["note"],
             )
     return Objection(
-        filed.seq, filed.decision_seq, filed.payload["decision_hash"], filed.case_id,
+        number, filed.decision_seq, filed.payload["decision_hash"], filed.case_id,
         tuple(filed.payload["grounds"]), filed.payload["text"], timeline, notified_on, outcome, tuple(events),
     )
 
 
 def get_objection(cw: Casework, objection_id: int) -> Objection:
-    events = subject_events(cw.conn, objection_id)
-    if not events or events[0].event_type != "filed":
+    seq = opening_seq(cw.conn, "filed", objection_id)
+    if seq is None:
         raise BadInput("id", f"no objection with id {objection_id}")
-    return fold(events)
+    return fold(subject_events(cw.conn, seq), objection_id)
 
 
 def all_objections(cw: Casework) -> list[Objection]:
@@ -164,7 +201,8 @@ def all_objections(cw: Casework) -> list[Objection]:
     by_subject: dict[int, list[Event]] = {}
     for event in read_events(cw.conn, "WHERE event_type IN ('filed', 'extended', 'decided')"):
         by_subject.setdefault(event.subject_id, []).append(event)
-    return [fold(events) for _, events in sorted(by_subject.items())]
+    numbers = opening_numbers(cw.conn, "filed")
+    return [fold(events, numbers[seq]) for seq, events in sorted(by_subject.items())]
 
 
 def overdue(objections: Iterable[Objection], today: date) -> list[Objection]:
@@ -213,7 +251,7 @@ def file_objection(
 
     payload = {"decision_hash": record.hash, "grounds": list(codes), "text": text, "timeline": tl.as_dict()}
     (event,) = cw.commit(check, lambda _: [Draft("filed", seq, record.inputs.case_id, actor, payload)])
-    return get_objection(cw, event.seq)
+    return get_objection(cw, opening_numbers(cw.conn, "filed")[event.seq])
 
 
 def _contested_record(cw: Casework, seq: int) -> Record:
@@ -286,7 +324,7 @@ def extend_objection(cw: Casework, objection_id: int, *, notified_on: date, acto
     _require_undecided(objection)
     extended = _deadline_call(deadlines.extend, objection.timeline, notified_on)
     payload = {"notified_on": notified_on.isoformat(), "timeline": extended.as_dict()}
-    draft = Draft("extended", objection.decision_seq, objection.case_id, actor, payload, objection.id)
+    draft = Draft("extended", objection.decision_seq, objection.case_id, actor, payload, objection.subject_seq)
     cw.commit(_unchanged(cw, objection), lambda _: [draft])
     return get_objection(cw, objection_id)
 
@@ -365,7 +403,7 @@ def decide_objection(
             "record_seq": record_seq,
             "upheld_grounds": list(upheld),
         }
-        return [Draft("decided", objection.decision_seq, objection.case_id, actor, payload, objection.id)]
+        return [Draft("decided", objection.decision_seq, objection.case_id, actor, payload, objection.subject_seq)]
 
     unchanged = _unchanged(cw, objection)
 
@@ -479,8 +517,9 @@ def objection_to_data(objection: Objection, today: date | None = None) -> dict:
         },
     }
     if today is not None:
-        data["overdue"] = objection.overdue_on(today)
-        data["days_overdue"] = max(0, (today - objection.timeline.final_due).days) if data["overdue"] else 0
+        term = objection.term_status(today)
+        data["overdue"] = term.overdue
+        data["days_overdue"] = term.days_overdue
     return data
 
 

@@ -6,7 +6,8 @@ Situaties and the Commissie Bijzondere Situaties; routes are data,
 `decisions.frameworks.Route`). Whether a case is an individual hardship case
 ("schrijnend") is the reviewer's judgement, recorded by filing the referral.
 A referral is the chain of its events (`referral_filed`, then at most one
-`referral_decided`); its id is the seq of its `referral_filed` event. Its outcome,
+`referral_decided`); its id is its number among the referrals, in the order
+they were filed (objections are numbered apart). Its outcome,
 granted or refused, is an `exception_decision` record that supersedes the referred
 decision.
 
@@ -43,7 +44,7 @@ from decisions.registry import all_routes, get_framework
 from audit.casework.steps import Casework
 from audit.errors import BadInput
 from audit.ledger.store import Entry, Record
-from audit.ledger.events import Draft, Event, read_events, subject_events
+from audit.ledger.events import Draft, Event, opening_numbers, opening_seq, read_events, subject_events
 from audit.casework.objections import check_actor, check_free_text, require_in_force
 
 ROUTES = {route.short: route.code for route in all_routes()}
@@ -88,6 +89,11 @@ class Referral:
         return GRANTED if self.outcome.granted else REFUSED
 
     @property
+    def subject_seq(self) -> int:
+        """The seq of its `referral_filed` event: the subject of its later events."""
+        return self.events[0].seq
+
+    @property
     def route_code(self) -> str:
         return ROUTE_CODES[self.route]
 
@@ -95,7 +101,7 @@ class Referral:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def fold(events: Sequence[Event]) -> Referral:
+def fold(events: Sequence[Event], number: int) -> Referral:
     filed = events[0]
     if filed.event_type != "referral_filed":
         raise ValueError(f"event {filed.seq} does not open a referral")
@@ -110,16 +116,16 @@ def fold(events: Sequence[Event]) -> Referral:
             )
     p = filed.payload
     return Referral(
-        filed.seq, filed.decision_seq, p["decision_hash"], filed.case_id, p["route"],
+        number, filed.decision_seq, p["decision_hash"], filed.case_id, p["route"],
         date.fromisoformat(p["referred_on"]), p["text"], outcome, tuple(events),
     )
 
 
 def get_referral(cw: Casework, referral_id: int) -> Referral:
-    events = subject_events(cw.conn, referral_id)
-    if not events or events[0].event_type != "referral_filed":
+    seq = opening_seq(cw.conn, "referral_filed", referral_id)
+    if seq is None:
         raise BadInput("id", f"no referral with id {referral_id}")
-    return fold(events)
+    return fold(subject_events(cw.conn, seq), referral_id)
 
 
 def all_referrals(cw: Casework, case_id: str | None = None) -> list[Referral]:
@@ -131,7 +137,8 @@ def all_referrals(cw: Casework, case_id: str | None = None) -> list[Referral]:
     by_subject: dict[int, list[Event]] = {}
     for event in read_events(cw.conn, where, params):
         by_subject.setdefault(event.subject_id, []).append(event)
-    return [fold(events) for _, events in sorted(by_subject.items())]
+    numbers = opening_numbers(cw.conn, "referral_filed")
+    return [fold(events, numbers[seq]) for seq, events in sorted(by_subject.items())]
 
 
 def route_id(route: str) -> str:
@@ -177,7 +184,7 @@ def file_referral(
 
     payload = {"decision_hash": record.hash, "referred_on": referred_on.isoformat(), "route": route, "text": text}
     (event,) = cw.commit(check, lambda _: [Draft("referral_filed", seq, record.case_id, actor, payload)])
-    return get_referral(cw, event.seq)
+    return get_referral(cw, opening_numbers(cw.conn, "referral_filed")[event.seq])
 
 
 def _check_route_allowed(record: Record, route: str) -> None:
@@ -249,7 +256,7 @@ def decide_referral(
             "record_hash": record_hash,
             "record_seq": record_seq,
         }
-        return [Draft("referral_decided", referred.seq, referred.case_id, actor, payload, referral.id)]
+        return [Draft("referral_decided", referred.seq, referred.case_id, actor, payload, referral.subject_seq)]
 
     cw.commit(check, drafts, [entry])
     return get_referral(cw, referral_id)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from audit.analysis import compare as comparing
-from audit.demo import DemoSummary, run_demo
+from audit.demo import MANIFEST, DemoSummary, run_demo
 
 
 @contextmanager
@@ -32,24 +32,100 @@ def _bar(label: str, total: int):
         bar.update(pending[0])
 
 
-def _summary(s: DemoSummary, seconds: float) -> str:
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """`1 objection`, `2 objections`: the count with the noun in agreement."""
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def _size(size: int) -> str:
+    for unit, factor in (("MB", 1_000_000), ("kB", 1_000)):
+        if size >= factor:
+            return f"{size / factor:.1f} {unit}"
+    return f"{size} B"
+
+
+def _describe_file(name: str, s: DemoSummary) -> tuple[str, bool]:
+    """What a file the demo wrote is, and whether it is confidential (never to be published)."""
+    if name.startswith("herhaling-"):
+        return f"replay report of case {s.example_case} (Dutch)", True
+    if name.startswith("bezwaar-"):
+        return "objection dossier for the objections committee (Dutch)", True
+    if name.startswith("grensgevallen") and name.endswith(".html"):
+        return "boundary dossier for the objections committee (Dutch)", True
+    return _FILES.get(name, ("written by the demo", False))
+
+
+_FILES = {
+    "cases.jsonl": ("the synthetic population, one case per line", True),
+    "ledger.db": ("the ledger: decisions, objections and referrals", True),
+    "ledger.db.disclosure-audit.json": ("disclosure audit: true values of the suppressed cells", True),
+    "head.json": ("the ledger head, for verify --head", False),
+    "checkpoint.json": ("the signed checkpoint", False),
+    "keys/demo-sleutel": ("the demo's private signing key", True),
+    "keys/demo-sleutel.pub": ("its public key", False),
+    "vergelijking.html": ("comparison report for Parliament (Dutch, protected counts)", False),
+    "vergelijking.md": ("the same report in Markdown", False),
+    "grensgevallen.json": ("the boundary cases as JSON", True),
+    "stats.db": ("anonymised statistics (Datasette)", False),
+    MANIFEST: ("the list of the demo's own files (for --force)", False),
+}
+
+
+def _files(s: DemoSummary) -> list[str]:
+    """Every file in the demo directory, with its size; the confidential ones marked."""
+    directory = s.outputs.directory
+    found = sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.endswith(("-wal", "-shm")))
+    names = [p.relative_to(directory).as_posix() for p in found]
+    width = max(len(n) for n in names)
+    lines = []
+    for path, name in zip(found, names):
+        what, confidential = _describe_file(name, s)
+        mark = "CONFIDENTIAL  " if confidential else ""
+        lines.append(f"  {name:<{width}}  {_size(path.stat().st_size):>9}  {mark}{what}")
+    return lines
+
+
+def _casework_line(s: DemoSummary) -> str:
+    cw = s.casework
+    undecided = sum(o.outcome is None for o in cw.objections)
+    overdue = sum(o.overdue_on(cw.today) for o in cw.objections)
+    late = sum(not o.timeline.on_time for o in cw.objections)
+    pending = sum(r.outcome is None for r in cw.referrals)
+    return (
+        f"{plural(len(cw.objections), 'objection')} ({undecided} undecided, {overdue} overdue on"
+        f" {cw.today.isoformat()}, {late} filed late), {plural(len(cw.referrals), 'referral')}"
+        f" ({pending} pending)"
+    )
+
+
+def _checkpoint_line(s: DemoSummary) -> str:
+    cp = s.checkpoint
+    text = f"signed over {plural(cp.tree_size, 'record')}"
+    if cp.event_count is not None:
+        text += f" and {plural(cp.event_count, 'objection and referral event')}"
+    return f"{text}, Merkle root {cp.root_hash[:16]}…, key {cp.key_id[:16]}…"
+
+
+def _summary(s: DemoSummary, seconds: float, serving: bool = False) -> str:
     c = s.comparison
     o = s.outputs
+    made = s.verify.records - s.historical - s.reassessments
     width = max([len(m) for m in c.municipalities] + [8])
     lines = [
         "",
         f"dh-audit demo: done in {seconds:.0f} s. All data are SYNTHETIC (invented addresses and amounts).",
         "",
-        f"  population      {s.population} addresses",
-        f"  ledger          {s.historical} historical decisions + {s.reassessments} reassessments under 2026"
-        f" = {s.verify.records} records",
+        f"  population      {plural(s.population, 'address', 'addresses')}",
+        f"  ledger          {plural(s.historical, 'historical decision')} + {plural(s.reassessments, 'reassessment')}"
+        f" under 2026 + {made} from objections and referrals = {plural(s.verify.records, 'record')}",
+        f"  casework        {_casework_line(s)}",
         f"  verify          {s.verify.summary()}",
         f"  replay          {s.replay.by_status['reproduced']} reproduced, {s.replay.by_status['diverged']} diverged,"
         f" {s.replay.by_status['not_replayable']} not replayable",
-        f"  checkpoint      {s.checkpoint_text}",
+        f"  checkpoint      {_checkpoint_line(s)}",
         "",
-        f"Who gains and who loses: {c.from_framework} -> {c.to_framework}, latest facts of {c.cases} cases"
-        " (internal counts; the reports show only protected counts):",
+        f"Who gains and who loses: {c.from_framework} -> {c.to_framework}, latest facts of"
+        f" {plural(c.cases, 'case')} (internal counts; the reports show only protected counts):",
         f"  {'':<{width}}  {'stays eligible':>14}  {'gains':>7}  {'loses':>7}  {'stays inelig.':>13}",
     ]
     for name, row in [*c.by_municipality.items(), ("total", c.cells)]:
@@ -58,31 +134,29 @@ def _summary(s: DemoSummary, seconds: float) -> str:
             f"  {row[comparing.LOSES]:>7}  {row[comparing.STAYS_INELIGIBLE]:>13}"
         )
     lines += [
-        f"  interpretation I-1 (existing dossier outside the pilot area): {c.i1_cases} cases",
+        f"  interpretation I-1 (existing dossier outside the pilot area): {plural(c.i1_cases, 'case')}",
         f"  boundary cases under 2026: {s.boundary.boundary_cases}",
         "",
-        "Outputs:",
-        f"  {o.compare_html}      comparison report for Parliament (Dutch, protected counts)",
-        f"  {o.compare_markdown}        the same report in Markdown",
-        f"  {o.boundary_html}     boundary dossier for the objections committee",
-    ]
-    if o.replay_html:
-        lines.append(f"  {o.replay_html}  replay report of case {s.example_case}")
-    lines.append(f"  {o.stats}              anonymised statistics (Datasette)")
-    lines += [
-        f"  {o.ledger}             the ledger; {o.checkpoint} the signed head; {o.public_key} its public key",
+        f"Files written in {o.directory} (a CONFIDENTIAL file names cases, holds true values or is a private key:"
+        " never publish it):",
+        *_files(s),
         "",
         "Next, try:",
         f"  dh-audit verify --db {o.ledger} --head {o.head}",
     ]
     if s.example_case:
         lines.append(f"  dh-audit replay --db {o.ledger} --case {s.example_case} --framework pilot-2024")
+    today = s.casework.today.isoformat()
+    proof = o.directory / "proof.json"
     lines += [
         f"  dh-audit boundary --db {o.ledger} | head",
-        f"  dh-audit proof inclusion --db {o.ledger} --seq 1 --head {o.checkpoint} --out proof.json",
-        f"  dh-audit proof verify --proof proof.json --checkpoint {o.checkpoint} --pubkey {o.public_key}",
+        f"  dh-audit objection list --db {o.ledger} --today {today}",
+        f"  dh-audit referral list --db {o.ledger}",
+        f"  dh-audit proof inclusion --db {o.ledger} --seq 1 --head {o.checkpoint} --out {proof}",
+        f"  dh-audit proof verify --proof {proof} --checkpoint {o.checkpoint} --pubkey {o.public_key}",
     ]
-    lines.append(f"  dh-audit serve {o.stats}")
+    if not serving:
+        lines.append(f"  dh-audit serve {o.stats}")
     return "\n".join(lines)
 
 
@@ -113,7 +187,7 @@ def demo(directory, count, seed, serve, port, force):
     """Run the main job end to end on a synthetic Groningen population."""
     started = time.monotonic()
     summary = run_demo(Path(directory), count, seed, _bar, lambda text: click.echo(text, err=True), force)
-    click.echo(_summary(summary, time.monotonic() - started))
+    click.echo(_summary(summary, time.monotonic() - started, serving=serve))
     if serve:
         from audit.publication.serve import serve as run_server
 

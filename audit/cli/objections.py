@@ -173,7 +173,8 @@ facts, superseding the contested one. A late objection needs --excusable or
 weeks instead of deciding (Awb 7:10(3)).""",
 )
 @_db_option()
-@click.option("--id", "objection_id", type=SQL_INTEGER, required=True, help="The objection.")
+@click.option("--id", "objection_id", type=SQL_INTEGER, required=True,
+              help="The objection's number (objection 1, 2, ...; as objection list shows it).")
 @click.option("--outcome", metavar="OUTCOME", help=f"One of {', '.join(OUTCOMES)}.")
 @click.option("--decided-on", metavar="DATE", help="Day of the decision on the objection. Default: today.")
 @click.option("--corrected-facts", type=click.File("rb"), metavar="FILE.json",
@@ -252,11 +253,9 @@ def list_command(db_path, only_overdue, today, as_json):
         click.echo("no overdue objections" if only_overdue else "no objections", err=True)
         return
     click.echo(f"{'id':>5}  {'seq':>6}  {'case':<16}  {'received':<10}  {'due':<10}  status")
-    for row in rows:
-        status = row["status"] if row["outcome"] is None else f"decided: {row['outcome']['outcome']}"
-        if row["overdue"]:
-            days = row["days_overdue"]
-            status += f", OVERDUE by {days} day{'s' if days != 1 else ''}"
+    for objection, row in zip(found, rows):
+        status = objection.term_status(day).describe() if row["outcome"] is None \
+            else f"decided: {row['outcome']['outcome']}"
         click.echo(
             f"{row['id']:>5}  {row['decision_seq']:>6}  {row['case_id']:<16}  {row['timeline']['received_on']:<10}"
             f"  {row['timeline']['final_due']:<10}  {status}"
@@ -271,17 +270,22 @@ Example:
 
 A self-contained Dutch HTML page for the advisory committee: the contested
 decision and its replay, the outcome under the 2026 rules, boundary classes and
-what would change the outcome, every legal date, and all decisions of the case.""",
+what would change the outcome, every legal date, whether the decision term has
+passed on --today (the same answer as objection list), and all decisions of the
+case.""",
 )
 @_db_option()
-@click.option("--id", "objection_id", type=SQL_INTEGER, required=True, help="The objection.")
+@click.option("--id", "objection_id", type=SQL_INTEGER, required=True,
+              help="The objection's number (objection 1, 2, ...; as objection list shows it).")
 @click.option("--out", "out_path", required=True, metavar="FILE.html", help="Where to write the dossier.")
+@click.option("--today", metavar="DATE", help="The day to judge the decision term on (as objection list). Default: today.")
 @force_option("dossier")
-def dossier_command(db_path, objection_id, out_path, force):
+def dossier_command(db_path, objection_id, out_path, today, force):
     """Write the committee dossier of an objection (Dutch, HTML)."""
+    day = parse_date("today", today, date.today())
     target = output(out_path, "--out", HTML_REPORT, force=force, inputs=inputs(db=db_path))
     cw = open_casework(db_path)
-    html = render_dossier(cw, objection_id)
+    html = render_dossier(cw, objection_id, day)
     target.write_text(html)
     click.echo(out_path)
 
@@ -294,7 +298,10 @@ def dossier_command(db_path, objection_id, out_path, force):
     epilog="""\b
 Example:
   dh-audit referral file --db ledger.db --seq 7 --route ivs --actor r.devries
-  dh-audit referral decide --db ledger.db --id 4 --granted --actor r.devries""",
+  dh-audit referral decide --db ledger.db --id 1 --granted --actor r.devries
+
+Referrals are numbered 1, 2, ... in the order they were filed, apart from
+objections.""",
 )
 def referral():
     """Refer not-eligible decisions to a hardship route.
@@ -335,16 +342,17 @@ def referral_file_command(db_path, seq, route, referred_on, text, actor, as_json
     "decide",
     epilog="""\b
 Examples:
-  dh-audit referral decide --db ledger.db --id 4 --granted --actor r.devries
-  dh-audit referral decide --db ledger.db --id 4 --granted --max-amount 180000 --actor r.devries
-  dh-audit referral decide --db ledger.db --id 4 --refused --actor r.devries
+  dh-audit referral decide --db ledger.db --id 1 --granted --actor r.devries
+  dh-audit referral decide --db ledger.db --id 1 --granted --max-amount 180000 --actor r.devries
+  dh-audit referral decide --db ledger.db --id 1 --refused --actor r.devries
 
 The outcome is recorded as an exception_decision record that supersedes the
 referred decision. A granted referral gets the 2026 maximum (WOZ value, at most
 € 500,000, never below € 125,000) unless --max-amount gives the amount the route granted.""",
 )
 @_db_option()
-@click.option("--id", "referral_id", type=SQL_INTEGER, required=True, help="The referral.")
+@click.option("--id", "referral_id", type=SQL_INTEGER, required=True,
+              help="The referral's number (referral 1, 2, ...; numbered apart from objections).")
 @click.option("--granted/--refused", default=None, help="The outcome.")
 @click.option("--max-amount", metavar="EUR", help="The maximum the route granted (default: the 2026 cap rule).")
 @click.option("--decided-on", metavar="DATE", help="Day of the outcome. Default: today.")

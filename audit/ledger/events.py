@@ -13,7 +13,9 @@ records (docs/ledger-format.md):
   as canonical text itself (sorted keys, no spaces, no floats);
 - event types: `filed`, `extended`, `decided` (an objection) and `referral_filed`,
   `referral_decided` (a referral). `subject_id` is the seq of the `filed` or
-  `referral_filed` event that opened the objection or referral: its id.
+  `referral_filed` event that opened the objection or referral. The id users see
+  is the number of that opening event among those of its kind (objection 1, 2, ...;
+  referral 1, 2, ...; `opening_numbers`).
 
 Each event names the decision record it is about (`decision_seq`), and the events
 that open an objection or referral, or create a decision record, also store that
@@ -182,6 +184,28 @@ def read_events(conn: sqlite3.Connection, where: str = "", params: tuple = ()) -
 def subject_events(conn: sqlite3.Connection, subject_id: int) -> list[Event]:
     """Every event of one objection or referral, oldest first."""
     return list(read_events(conn, "WHERE subject_id = ?", (subject_id,)))
+
+
+def opening_numbers(conn: sqlite3.Connection, event_type: str) -> dict[int, int]:
+    """Seq of each opening event of `event_type` -> its number among them (1, 2, ...): an objection's or referral's id.
+
+    Objections and referrals are numbered apart, each in the order they were filed;
+    the number is derived from the chain, so no stored (hashed) field changes.
+    """
+    if not has_events_table(conn):
+        return {}
+    rows = conn.execute("SELECT seq FROM objection_events WHERE event_type = ? ORDER BY seq", (event_type,))
+    return {seq: number for number, (seq,) in enumerate(rows, start=1)}
+
+
+def opening_seq(conn: sqlite3.Connection, event_type: str, number: int) -> int | None:
+    """The seq of the `number`-th opening event of `event_type` (see `opening_numbers`), or None."""
+    if not has_events_table(conn) or number < 1:
+        return None
+    row = conn.execute(
+        "SELECT seq FROM objection_events WHERE event_type = ? ORDER BY seq LIMIT 1 OFFSET ?", (event_type, number - 1)
+    ).fetchone()
+    return None if row is None else row[0]
 
 
 def events_head(conn: sqlite3.Connection) -> tuple[int, str]:

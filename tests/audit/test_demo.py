@@ -1,12 +1,14 @@
 """`dh-audit demo` end to end at a small N: every promised output exists and adds up."""
 
 import json
+import re
 import sqlite3
 
 from click.testing import CliRunner
 
 from audit.cli import main
 from audit.demo import reassessment_day
+from audit.demo_casework import DEMO_TODAY
 from audit.ledger import Ledger
 
 
@@ -42,6 +44,65 @@ def test_demo_runs_end_to_end(tmp_path):
     stats = sqlite3.connect(out / "stats.db")
     tables = {row[0] for row in stats.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "records" not in tables and len(tables) >= 6
+    # The seeded objections and referrals reach the published tables (a handful: their counts are suppressed).
+    for table in ("bezwaren", "verwijzingen"):
+        assert stats.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] > 0, table
+
+
+def test_demo_records_objections_and_referrals_and_writes_a_dossier(tmp_path):
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "600", "--seed", "11"])
+    assert result.exit_code == 0, result.output
+    files = [p for p in out.rglob("*") if p.is_file() and not p.name.endswith(("-wal", "-shm"))]
+    today = DEMO_TODAY.isoformat()
+    listed = json.loads(CliRunner().invoke(
+        main, ["objection", "list", "--db", str(out / "ledger.db"), "--today", today, "--json"]).output)["objections"]
+    statuses = {o["status"] for o in listed}
+    assert [o["id"] for o in listed] == list(range(1, len(listed) + 1)) and len(listed) == 5
+    assert "decided" in statuses and statuses & {"open", "extended"}
+    assert any(o["overdue"] for o in listed) and any(not o["overdue"] and o["outcome"] is None for o in listed)
+    assert any(not o["timeline"]["on_time"] for o in listed) and any(o["timeline"]["on_time"] for o in listed)
+    assert all(o["timeline"]["received_on"] <= today for o in listed)
+    assert all(o["outcome"]["decided_on"] <= today for o in listed if o["outcome"])
+    referrals = json.loads(CliRunner().invoke(
+        main, ["referral", "list", "--db", str(out / "ledger.db"), "--json"]).output)["referrals"]
+    assert [r["id"] for r in referrals] == [1, 2, 3, 4]
+    assert {r["status"] for r in referrals} == {"granted", "refused", "pending"}
+
+    upheld = next(o for o in listed if o["outcome"] and o["outcome"]["outcome"] == "upheld")
+    dossier = out / f"bezwaar-{upheld['id']}.html"
+    html = dossier.read_text(encoding="utf-8")
+    assert f"Bezwaar {upheld['id']} tegen besluit {upheld['decision_seq']}" in html and "gegrond" in html
+    assert "Beslistermijn op 16 november 2026" in html
+
+    # The summary lists every file with its size, the confidential ones marked, and writes nothing to the cwd.
+    text = result.output
+    for path in files:
+        name = path.relative_to(out).as_posix()
+        line = next((line for line in text.splitlines() if line.strip().startswith(name + " ")), None)
+        assert line is not None, name
+        assert re.search(r" [0-9.]+ (B|kB|MB) ", line), line
+    for name in ("ledger.db", "ledger.db.disclosure-audit.json", "keys/demo-sleutel", dossier.name):
+        assert "CONFIDENTIAL" in next(line for line in text.splitlines() if line.strip().startswith(name + " "))
+    assert "CONFIDENTIAL" not in next(line for line in text.splitlines() if line.strip().startswith("stats.db "))
+    suggested = text.split("Next, try:")[1]
+    assert "--out proof.json" not in suggested and f"--out {out / 'proof.json'}" in suggested
+    assert f"dh-audit serve {out / 'stats.db'}" in suggested
+    assert "5 objections (" in text and "4 referrals (" in text and "1 signed checkpoint matches" in text
+    assert "Berekend" not in text and "ondertekend" not in text  # English throughout
+
+
+def test_the_summary_does_not_suggest_serve_when_serving(tmp_path):
+    from pathlib import Path
+
+    from audit.cli.demo import _bar, _summary, plural
+    from audit.demo import run_demo
+
+    assert plural(1, "objection") == "1 objection" and plural(2, "address", "addresses") == "2 addresses"
+    summary = run_demo(Path(tmp_path / "demo"), 200, 11, _bar, lambda text: None)
+    assert "dh-audit serve " in _summary(summary, 1.0)
+    serving = _summary(summary, 1.0, serving=True)
+    assert "dh-audit serve" not in serving and "Next, try:" in serving
 
 
 def test_demo_reruns_in_the_same_directory_only_with_force(tmp_path):

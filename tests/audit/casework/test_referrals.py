@@ -190,8 +190,9 @@ def test_referral_counts_per_quarter_route_and_outcome(cw):
     }
     assert len(rows) == 2 * 2 * 3  # two quarters x two routes x three outcomes
     assert "Geheim" not in repr(rows) and "VRW" not in repr(rows)
-    # A referral's id is the seq of its opening event: events 1 (filed) and 2 (decided) are VRW-1's.
-    assert [r.id for r in all_referrals(cw, "VRW-2")] == [3]
+    # A referral's id is its number among the referrals (VRW-1's referral is 1), not the seq of its event (3).
+    assert [r.id for r in all_referrals(cw, "VRW-2")] == [2]
+    assert [r.id for r in all_referrals(cw)] == [1, 2, 3]
 
 
 def test_the_exception_record_and_its_event_agree(cw):

@@ -174,3 +174,25 @@ def test_deciding_twice_and_bad_corrected_facts_on_the_command_line(db, tmp_path
     extend = run("objection", "decide", "--db", db, "--id", 1, "--extend", "--note", "x", "--actor", "m")
     assert extend.output == "error: note: not with --extend\n"
     assert counts(db) == (before[0], before[1] + 1)
+
+
+def test_objections_and_referrals_are_numbered_apart(db):
+    assert run(*file_args(db, 1)).output.startswith("objection 1 filed")
+    referred = run("referral", "file", "--db", db, "--seq", 2, "--route", "ivs", "--referred-on", "2026-03-01",
+                   "--actor", "r")
+    assert referred.output == "referral 1: decision 2 referred to ivs\n"  # event 2 of the chain, referral 1
+    second = run("objection", "file", "--db", db, "--seq", 3, "--sent-on", "2026-02-17", "--received-on",
+                 "2026-03-02", "--text", "Het maximum is te laag.", "--no-committee", "--actor", "r")
+    assert second.output.startswith("objection 2 filed against decision 3")
+    decided = run("referral", "decide", "--db", db, "--id", 1, "--refused", "--decided-on", "2026-04-01",
+                  "--actor", "r")
+    assert decided.output.startswith("referral 1: refused")
+    assert run("objection", "decide", "--db", db, "--id", 2, "--outcome", "rejected", "--decided-on",
+               "2026-04-01", "--actor", "r").output == "objection 2: rejected\n"
+    missing = run("referral", "decide", "--db", db, "--id", 2, "--granted", "--actor", "r")
+    assert missing.exit_code == 2 and missing.output == "error: id: no referral with id 2\n"
+    listed = json.loads(run("objection", "list", "--db", db, "--json").output)["objections"]
+    assert [(o["id"], o["decision_seq"], o["status"]) for o in listed] == [(1, 1, "open"), (2, 3, "decided")]
+    assert [r["id"] for r in json.loads(run("referral", "list", "--db", db, "--json").output)["referrals"]] == [1]
+    assert run("verify", "--db", db).exit_code == 0
+    assert verify_objections(sqlite3.connect(db)) is None
