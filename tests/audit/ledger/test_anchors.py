@@ -506,7 +506,7 @@ def two_blocks(tmp_path_factory):
     """A 512-record ledger: two stored 256-record nodes at level 8 and their parent at level 9."""
     path = tmp_path_factory.mktemp("two-blocks") / "ledger.db"
     with Ledger(path) as ledger:
-        record_cases(ledger, parse_case(data) for data in generate_cases(512, 21))
+        record_cases(ledger, (parse_case(data) for data in generate_cases(512, 21)))
     return path
 
 
