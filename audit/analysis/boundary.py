@@ -25,6 +25,7 @@ from audit.analysis.replay import Installed
 from audit.ledger.scan import latest_inputs
 
 DEFAULT_FRAMEWORK = "2026"
+PAGES_ABOVE = 1000  # a boundary dossier of more cases is split: an index page and one page per class
 
 
 @attrs.define
@@ -69,6 +70,16 @@ def ledger_boundary_cases(
     if progress is not None:
         rows = _tap(rows, progress)
     return boundary_cases(rows, framework, caseload=caseload)
+
+
+def select(found: Iterable[Found], class_code: str | None = None, municipality: str | None = None) -> Iterator[Found]:
+    """The boundary cases in class `class_code` and in `municipality` (None: any), streamed."""
+    for item in found:
+        if class_code is not None and class_code not in item.case.classes:
+            continue
+        if municipality is not None and item.case.municipality != municipality:
+            continue
+        yield item
 
 
 def _tap(rows, progress):

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import click
 
+from decisions.boundary import BOUNDARY_CLASSES
 from decisions.frameworks import FRAMEWORKS
 from decisions.registry import get_framework
 
@@ -328,26 +329,60 @@ def _boundary_line(found) -> str:
     return line
 
 
+def _boundary_selection(class_code: str | None, municipality: str | None) -> None:
+    """Refuse an unknown --class or --municipality, naming the valid values."""
+    from decisions.municipalities import MUNICIPALITIES
+
+    if class_code is not None and class_code not in BOUNDARY_CLASSES:
+        raise BadInput("--class", f"unknown class {class_code!r}; valid: {', '.join(BOUNDARY_CLASSES)}")
+    names = [name for name, _ in MUNICIPALITIES]
+    if municipality is not None and municipality not in names:
+        raise BadInput("--municipality", f"unknown municipality {municipality!r}; valid: {', '.join(names)}")
+
+
+def _boundary_pages(html_out: Output, force: bool, db_path: str) -> dict:
+    """The checked targets of the per-class pages beside the index `html_out` (checked before any is written)."""
+    from audit.reports.documents import page_name
+
+    stem = html_out.path.stem
+    return {
+        code: _target(str(html_out.path.with_name(page_name(stem, code))), "--html", HTML_REPORT, force, db_path)
+        for code in BOUNDARY_CLASSES
+    }
+
+
 @click.command(
     epilog="""\b
 Examples:
   dh-audit boundary --db ledger.db
   dh-audit boundary --db ledger.db --framework pilot-2024 --json
+  dh-audit boundary --db ledger.db --class pgv_one_event_short --municipality Eemsdelta --json
   dh-audit boundary --db ledger.db --html grensgevallen.html
 
 One line per boundary case on stdout (the summary goes to stderr). Classes:
 fails_one_criterion, pgv_one_event_short (3 events of >= 5 mm/s),
 damage_just_below_threshold (within 10%), pgv_event_just_below_5mms (an event
-of 4.5 to 5.0 mm/s), woz_binds_cap, existing_dossier_outside_pilot_area (I-1)."""
+of 4.5 to 5.0 mm/s), woz_binds_cap, existing_dossier_outside_pilot_area (I-1).
+
+\b
+The HTML dossier puts the cases where one fact flips the outcome first, and has
+a filter by class, municipality and outcome. With more cases than
+--pages-above, OUT.html is an index page and each class gets its own page
+beside it: OUT-<class>.html (underscores in the class become hyphens)."""
 )
 @_db_option()
 @click.option("--framework", "framework_id", default=boundary_cases.DEFAULT_FRAMEWORK, show_default=True, metavar="ID",
               help=f"The framework whose boundaries to look at ({_KNOWN}).")
+@click.option("--class", "class_code", metavar="CLASS", help="Only the cases in this boundary class.")
+@click.option("--municipality", metavar="NAME", help="Only the cases in this municipality (exact spelling).")
 @click.option("--json", "as_json", is_flag=True, help="Print the boundary cases and a summary as JSON.")
 @click.option("--html", "html_out", metavar="OUT.html", help="Write the Dutch boundary dossier (HTML).")
+@click.option("--pages-above", type=click.IntRange(min=0), default=boundary_cases.PAGES_ABOVE, show_default=True,
+              metavar="N", help="With --html and more than N cases: an index page plus one page per class.")
 @force_option("report")
-def boundary(db_path, framework_id, as_json, html_out, force):
+def boundary(db_path, framework_id, class_code, municipality, as_json, html_out, pages_above, force):
     """Find cases at a boundary of the framework, each with what would flip its outcome."""
+    _boundary_selection(class_code, municipality)
     html_out = _target(html_out, "--html", HTML_REPORT, force, db_path)
     framework = get_framework(framework_id)
     ledger = _open(db_path)
@@ -358,7 +393,10 @@ def boundary(db_path, framework_id, as_json, html_out, force):
     def emit(cases):
         first = True
         if as_json:
-            _json_stream_start("cases", {"framework": framework.id})
+            head = {"framework": framework.id}
+            if class_code is not None or municipality is not None:
+                head["selection"] = {"class": class_code, "municipality": municipality}
+            _json_stream_start("cases", head)
         for case in cases:
             if as_json:
                 _json_stream_item(boundary_cases.boundary_to_data(case), first)
@@ -375,24 +413,37 @@ def boundary(db_path, framework_id, as_json, html_out, force):
 
     caseload = boundary_cases.Caseload()
     with _progress("examining", lambda: scan.case_count(conn)) as progress:
+        found = boundary_cases.ledger_boundary_cases(conn, framework, count, caseload)
         summary = boundary_cases.summarise(
-            emit(boundary_cases.ledger_boundary_cases(conn, framework, count, caseload)), framework.id, caseload
+            emit(boundary_cases.select(found, class_code, municipality)), framework.id, caseload
         )
     data = boundary_cases.summary_to_data(summary) | {"cases_examined": scanned[0]}
     if as_json:
         _json_stream_end(data)
     else:
         classes = ", ".join(f"{n} {c}" for c, n in summary.by_class.items() if n)
+        selected = " selected" if class_code is not None or municipality is not None else ""
         click.echo(
-            f"{summary.boundary_cases} boundary cases of {scanned[0]} under {framework.id}"
+            f"{summary.boundary_cases}{selected} boundary cases of {scanned[0]} under {framework.id}"
             + (f": {classes}" if classes else "")
             + f"; {summary.referable} not eligible with hardship routes (IVS/CBS)",
             err=True,
         )
     if html_out:
-        from audit.reports.documents import boundary_report
+        from audit.reports.documents import boundary_pages, boundary_report
 
-        _write(html_out, boundary_report(collected, summary, framework, scanned[0], scan.head(conn)))
+        head = scan.head(conn)
+        if len(collected) > pages_above:
+            pages = _boundary_pages(html_out, force, db_path)
+            index, texts = boundary_pages(collected, summary, framework, scanned[0], head, html_out.path.stem)
+            by_file = {target.path.name: target for target in pages.values()}
+            targets = [by_file[name] for name in texts]
+            distinct(html_out, *targets)
+            for target in targets:
+                _write(target, texts[target.path.name])
+            _write(html_out, index)
+        else:
+            _write(html_out, boundary_report(collected, summary, framework, scanned[0], head))
     ledger.close()
 
 

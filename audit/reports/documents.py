@@ -271,16 +271,56 @@ def counterfactual_sentences(case: BoundaryCase) -> list[str]:
 
 def _boundary_entry(found: Found) -> dict:
     case = found.case
+    sentences = counterfactual_sentences(case)
     return {
         "case_id": case.case_id,
         "seq": found.seq,
         "kind": KIND_LABELS.get(found.kind, found.kind) if found.kind != "assessment" else None,
         "municipality": case.municipality,
+        "outcome_code": case.outcome,
         "outcome": OUTCOME_LABELS[case.outcome],
         "failed": [CRITERION_LABELS.get(c, c) for c in case.failed_criteria],
+        "class_codes": list(case.classes),
         "classes": [CLASS_LABELS[c] for c in case.classes],
-        "sentences": counterfactual_sentences(case),
+        "sentences": sentences,
+        "actionable": bool(sentences),
         "cap_shortfall": None if case.cap_shortfall_eur is None else euro(case.cap_shortfall_eur),
+    }
+
+
+def page_name(stem: str, code: str) -> str:
+    """The file name of the page of one class beside the index `stem.html`: `stem-<class>.html`."""
+    return f"{stem}-{code.replace('_', '-')}.html"
+
+
+def _boundary_context(entries: list[dict], framework: Framework) -> dict:
+    """Counts per class and per municipality, and the actionable cases grouped by their first class."""
+    municipalities = sorted({e["municipality"] for e in entries})
+    per_municipality = [
+        {
+            "name": m,
+            "cases": sum(e["municipality"] == m for e in entries),
+            "actionable": sum(e["municipality"] == m and e["actionable"] for e in entries),
+        }
+        for m in municipalities
+    ]
+    groups = []
+    for code in BOUNDARY_CLASSES:
+        members = [e for e in entries if e["actionable"] and e["class_codes"][0] == code]
+        if members:
+            groups.append({"code": code, "label": CLASS_LABELS[code], "cases": members})
+    return {
+        "framework": framework,
+        "fingerprint": framework_fingerprint(framework),
+        "class_labels": [(c, CLASS_LABELS[c]) for c in BOUNDARY_CLASSES],
+        "outcome_labels": list(OUTCOME_LABELS.items()),
+        "municipalities": municipalities,
+        "per_municipality": per_municipality,
+        "actionable_count": sum(e["actionable"] for e in entries),
+        "actionable_by_class": {c: sum(e["actionable"] and c in e["class_codes"] for e in entries) for c in BOUNDARY_CLASSES},
+        "groups": groups,
+        "group_codes": [g["code"] for g in groups],
+        "unflippable": [e for e in entries if not e["actionable"]],
     }
 
 
@@ -291,15 +331,58 @@ def boundary_report(
     cases_scanned: int,
     head: tuple[int, str | None],
 ) -> str:
-    """The boundary dossier for the objections committee, as self-contained HTML."""
+    """The boundary dossier for the objections committee, as one self-contained HTML page.
+
+    Summary and contents first, then the actionable cases (one fact flips the outcome)
+    grouped by class, then a table of the cases without a single-fact flip. An inline
+    script filters by class, municipality and outcome; without it every case shows.
+    """
+    entries = [_boundary_entry(c) for c in cases]
     return render(
         "boundary.html.j2",
-        framework=framework,
-        fingerprint=framework_fingerprint(framework),
-        class_labels=[(c, CLASS_LABELS[c]) for c in BOUNDARY_CLASSES],
         summary=summary,
         cases_scanned=cases_scanned,
-        cases=[_boundary_entry(c) for c in cases],
+        cases_total=len(entries),
+        page=None,
+        pages=None,
+        **_boundary_context(entries, framework),
         **_head_text(head),
     )
 
+
+def boundary_pages(
+    cases: Iterable[Found],
+    summary: BoundarySummary,
+    framework: Framework,
+    cases_scanned: int,
+    head: tuple[int, str | None],
+    stem: str,
+) -> tuple[str, dict[str, str]]:
+    """The boundary dossier for a large population: an index page and `{file name: page}` for every class.
+
+    The index holds the summary and links to the pages; the page of a class holds every
+    case in that class (a case in two classes is on both pages).
+    """
+    entries = [_boundary_entry(c) for c in cases]
+    links = [
+        {"code": code, "label": CLASS_LABELS[code], "file": page_name(stem, code), "cases": summary.by_class[code]}
+        for code in BOUNDARY_CLASSES
+        if summary.by_class[code]
+    ]
+    common = {"summary": summary, "cases_scanned": cases_scanned, "pages": links, **_head_text(head)}
+    index = render(
+        "boundary.html.j2", cases_total=len(entries), page=None,
+        **(_boundary_context(entries, framework) | {"groups": [], "group_codes": [], "unflippable": []}), **common,
+    )
+    pages = {}
+    for link in links:
+        members = [e for e in entries if link["code"] in e["class_codes"]]
+        context = _boundary_context(members, framework)
+        actionable = [e for e in members if e["actionable"]]
+        context["groups"] = [{"code": link["code"], "label": link["label"], "cases": actionable}] if actionable else []
+        context["group_codes"] = [g["code"] for g in context["groups"]]
+        pages[link["file"]] = render(
+            "boundary.html.j2", cases_total=len(members), page=link, index=False, index_file=f"{stem}.html",
+            **context, **common,
+        )
+    return index, pages

@@ -107,6 +107,9 @@ TABLE = [
     Row("compare", "--markdown", ".md", lambda e, t, s: ["compare", "--db", e.ledger, "--markdown", t],
         ("ledger",)),
     Row("boundary", "--html", ".html", lambda e, t, s: ["boundary", "--db", e.ledger, "--html", t], ("ledger",)),
+    # The same option when the dossier is split: an index page plus one page per class beside it.
+    Row("boundary", "--html", ".html",
+        lambda e, t, s: ["boundary", "--db", e.ledger, "--html", t, "--pages-above", 0], ("ledger",)),
     Row("objection dossier", "--out", ".html",
         lambda e, t, s: ["objection", "dossier", "--db", e.ledger, "--id", 1, "--out", t], ("ledger",)),
     Row("publish", "--out", ".db", _publish_out, ("ledger",)),

@@ -51,6 +51,7 @@ class PageReport:
     external_requests: list[str]
     title: str
     screenshot: Path | None
+    values: list = attrs.field(factory=list)  # the results of `evaluate`, in order
 
 
 class _WebSocket:
@@ -209,9 +210,13 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def open_page(
-    path: Path, screenshot: Path | None = None, width: int = 1280, region: tuple[int, int] | None = None
+    path: Path, screenshot: Path | None = None, width: int = 1280, region: tuple[int, int] | None = None,
+    evaluate: tuple[str, ...] = (),
 ) -> PageReport:
     """Load a local file in headless Chromium; collect errors; optionally save a PNG.
+
+    Each JavaScript expression in `evaluate` runs in the loaded page, in order, before the
+    screenshot; their values (JSON-compatible) are in `values`. An expression that throws fails.
 
     The screenshot is the full page, or with `region=(top, height)` that band of it (CSS pixels).
     """
@@ -237,6 +242,13 @@ def open_page(
             tools.wait_for("Page.loadEventFired", time.monotonic() + TIMEOUT_S)
             title = tools.call("Runtime.evaluate", {"expression": "document.title", "returnByValue": True},
                                session=session)["result"].get("value", "")
+            values = []
+            for expression in evaluate:
+                answer = tools.call("Runtime.evaluate", {"expression": expression, "returnByValue": True},
+                                    session=session)
+                if "exceptionDetails" in answer:
+                    raise RuntimeError(f"{expression!r} threw: {answer['exceptionDetails'].get('text')}")
+                values.append(answer["result"].get("value"))
             saved = None
             if screenshot is not None:
                 metrics = tools.call("Page.getLayoutMetrics", session=session)
@@ -286,4 +298,4 @@ def open_page(
             requested = params.get("request", {}).get("url", "")
             if not requested.startswith(("file:", "data:", "about:")):
                 external.append(requested)
-    return PageReport(url, errors, warnings, external, title, saved)
+    return PageReport(url, errors, warnings, external, title, saved, values)
