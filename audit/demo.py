@@ -269,7 +269,9 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
 
     step("9/10 writing the reports and an objection dossier")
     from audit.publication.comparison_tables import protect_comparison
-    from audit.reports.documents import boundary_report, compare_report_html, compare_report_markdown, replay_report
+    from audit.reports.documents import (
+        boundary_pages, boundary_report, compare_report_html, compare_report_markdown, replay_report,
+    )
 
     head = scan.head(conn)
     protected = protect_comparison(comparison)
@@ -279,7 +281,13 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
     _write(compare_html, compare_report_html(protected, before, after, head, signed), HTML_REPORT)
     _write(compare_md, compare_report_markdown(protected, before, after, head, signed), MARKDOWN_REPORT)
     boundary_html = directory / "grensgevallen.html"
-    _write(boundary_html, boundary_report(found, boundary_summary, after, cases, head), HTML_REPORT)
+    if len(found) > boundaries.PAGES_ABOVE:  # as `dh-audit boundary --html`: an index page and one page per class
+        index, pages = boundary_pages(found, boundary_summary, after, cases, head, boundary_html.stem)
+        for name, page in pages.items():
+            _write(directory / name, page, HTML_REPORT)
+        _write(boundary_html, index, HTML_REPORT)
+    else:
+        _write(boundary_html, boundary_report(found, boundary_summary, after, cases, head), HTML_REPORT)
     boundary_json = directory / "grensgevallen.json"
     _write(
         boundary_json,

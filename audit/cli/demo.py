@@ -50,8 +50,10 @@ def _describe_file(name: str, s: DemoSummary) -> tuple[str, bool]:
         return f"replay report of case {s.example_case} (Dutch)", True
     if name.startswith("bezwaar-"):
         return "objection dossier for the objections committee (Dutch)", True
-    if name.startswith("grensgevallen") and name.endswith(".html"):
-        return "boundary dossier for the objections committee (Dutch)", True
+    if name == "grensgevallen.html":
+        return "boundary dossier for the objections committee (Dutch): start here", True
+    if name.startswith("grensgevallen-") and name.endswith(".html"):
+        return "one class of the boundary dossier, linked from grensgevallen.html", True
     return _FILES.get(name, ("written by the demo", False))
 
 

@@ -146,3 +146,17 @@ def test_reassessments_fall_on_2026_working_days():
     days = [reassessment_day(i) for i in range(400)]
     assert all(d.year == 2026 and d.weekday() < 5 for d in days)
     assert len(set(days)) > 150
+
+
+def test_a_large_demo_splits_the_boundary_dossier_into_an_index_and_class_pages(tmp_path, monkeypatch):
+    from audit.analysis import boundary
+
+    monkeypatch.setattr(boundary, "PAGES_ABOVE", 5)
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "300"])
+    assert result.exit_code == 0, result.output
+    pages = sorted(p.name for p in out.glob("grensgevallen-*.html"))
+    assert pages, "no class pages"
+    index = (out / "grensgevallen.html").read_text(encoding="utf-8")
+    assert all(f'href="{name}"' in index for name in pages)
+    assert all(name in result.output for name in pages)
