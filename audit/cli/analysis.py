@@ -19,6 +19,7 @@ from audit.ledger import scan
 from audit.reports.analysis_wording import describe_counterfactual_en, describe_event_counterfactual_en
 from audit.analysis.replay_bulk import replay_ledger
 from audit.cli.types import SQL_INTEGER
+from audit.counting import counted
 from audit.errors import BadInput
 from audit.ledger.store import Ledger
 from audit.outputs import HTML_REPORT, MARKDOWN_REPORT, Output, distinct, inputs, output
@@ -230,7 +231,7 @@ def _compare_lines(c: comparing.Comparison) -> list[str]:
     width = max([len(m) for m in c.municipalities] + [12])
     cells = comparing.CELLS
     lines = [
-        f"{c.from_framework} -> {c.to_framework}: {c.cases} cases (latest record per case)",
+        f"{c.from_framework} -> {c.to_framework}: {counted(c.cases, 'case')} (latest record per case)",
         "internal figures: counts are not suppressed; publish only the --html or --markdown report",
         "",
         f"{'municipality':<{width}}  " + "  ".join(f"{cell:>16}" for cell in cells) + f"  {'total':>8}",
@@ -244,12 +245,12 @@ def _compare_lines(c: comparing.Comparison) -> list[str]:
         for key, n in sorted(c.reasons[cell].items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"  {n:>8}  {key}")
     lines.append("")
-    lines.append(f"change in maximum amount ({sum(c.cap_bands.values())} cases eligible under both):")
+    lines.append(f"change in maximum amount ({counted(sum(c.cap_bands.values()), 'case')} eligible under both):")
     for band, n in c.cap_bands.items():
         lines.append(f"  {n:>8}  {band}")
     lines.append("")
     lines.append(
-        f"interpretation I-1 ({c.i1_class}): {c.i1_cases} cases"
+        f"interpretation I-1 ({c.i1_class}): {counted(c.i1_cases, 'case')}"
         f" ({c.i1_by_cell[comparing.LOSES]} lose, {c.i1_by_cell[comparing.STAYS_INELIGIBLE]} stay ineligible)"
     )
     for name, n in c.i1_by_municipality.items():

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from audit.analysis import compare as comparing
+from audit.counting import counted
 from audit.demo import MANIFEST, DemoSummary, run_demo
 
 
@@ -30,11 +31,6 @@ def _bar(label: str, total: int):
 
         yield update
         bar.update(pending[0])
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """`1 objection`, `2 objections`: the count with the noun in agreement."""
-    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
 
 
 def _size(size: int) -> str:
@@ -94,17 +90,17 @@ def _casework_line(s: DemoSummary) -> str:
     late = sum(not o.timeline.on_time for o in cw.objections)
     pending = sum(r.outcome is None for r in cw.referrals)
     return (
-        f"{plural(len(cw.objections), 'objection')} ({undecided} undecided, {overdue} overdue on"
-        f" {cw.today.isoformat()}, {late} filed late), {plural(len(cw.referrals), 'referral')}"
+        f"{counted(len(cw.objections), 'objection')} ({undecided} undecided, {overdue} overdue on"
+        f" {cw.today.isoformat()}, {late} filed late), {counted(len(cw.referrals), 'referral')}"
         f" ({pending} pending)"
     )
 
 
 def _checkpoint_line(s: DemoSummary) -> str:
     cp = s.checkpoint
-    text = f"signed over {plural(cp.tree_size, 'record')}"
+    text = f"signed over {counted(cp.tree_size, 'record')}"
     if cp.event_count is not None:
-        text += f" and {plural(cp.event_count, 'objection and referral event')}"
+        text += f" and {counted(cp.event_count, 'objection and referral event')}"
     return f"{text}, Merkle root {cp.root_hash[:16]}…, key {cp.key_id[:16]}…"
 
 
@@ -117,9 +113,9 @@ def _summary(s: DemoSummary, seconds: float, serving: bool = False) -> str:
         "",
         f"dh-audit demo: done in {seconds:.0f} s. All data are SYNTHETIC (invented addresses and amounts).",
         "",
-        f"  population      {plural(s.population, 'address', 'addresses')}",
-        f"  ledger          {plural(s.historical, 'historical decision')} + {plural(s.reassessments, 'reassessment')}"
-        f" under 2026 + {made} from objections and referrals = {plural(s.verify.records, 'record')}",
+        f"  population      {counted(s.population, 'address', 'addresses')}",
+        f"  ledger          {counted(s.historical, 'historical decision')} + {counted(s.reassessments, 'reassessment')}"
+        f" under 2026 + {made} from objections and referrals = {counted(s.verify.records, 'record')}",
         f"  casework        {_casework_line(s)}",
         f"  verify          {s.verify.summary()}",
         f"  replay          {s.replay.by_status['reproduced']} reproduced, {s.replay.by_status['diverged']} diverged,"
@@ -127,7 +123,7 @@ def _summary(s: DemoSummary, seconds: float, serving: bool = False) -> str:
         f"  checkpoint      {_checkpoint_line(s)}",
         "",
         f"Who gains and who loses: {c.from_framework} -> {c.to_framework}, latest facts of"
-        f" {plural(c.cases, 'case')} (internal counts; the reports show only protected counts):",
+        f" {counted(c.cases, 'case')} (internal counts; the reports show only protected counts):",
         f"  {'':<{width}}  {'stays eligible':>14}  {'gains':>7}  {'loses':>7}  {'stays inelig.':>13}",
     ]
     for name, row in [*c.by_municipality.items(), ("total", c.cells)]:
@@ -136,7 +132,7 @@ def _summary(s: DemoSummary, seconds: float, serving: bool = False) -> str:
             f"  {row[comparing.LOSES]:>7}  {row[comparing.STAYS_INELIGIBLE]:>13}"
         )
     lines += [
-        f"  interpretation I-1 (existing dossier outside the pilot area): {plural(c.i1_cases, 'case')}",
+        f"  interpretation I-1 (existing dossier outside the pilot area): {counted(c.i1_cases, 'case')}",
         f"  boundary cases under 2026: {s.boundary.boundary_cases}",
         "",
         f"Files written in {o.directory} (a CONFIDENTIAL file names cases, holds true values or is a private key:"
@@ -187,14 +183,16 @@ a demo file changed since) is refused, with or without --force."""
                    "removed; a --dir holding anything else is refused all the same.")
 def demo(directory, count, seed, serve, port, force):
     """Run the main job end to end on a synthetic Groningen population."""
+    if serve:  # a port in use is refused before the demo's minute of work, not after it
+        from audit.publication.serve import DEFAULT_HOST, check_port_free, serve as run_server
+
+        check_port_free(DEFAULT_HOST, port)
     started = time.monotonic()
     summary = run_demo(Path(directory), count, seed, _bar, lambda text: click.echo(text, err=True), force)
     click.echo(_summary(summary, time.monotonic() - started, serving=serve))
     if serve:
-        from audit.publication.serve import serve as run_server
-
-        click.echo(f"\nDatasette: http://127.0.0.1:{port}/  (Ctrl-C stops it)")
-        run_server(summary.outputs.stats, port=port, host="127.0.0.1")
+        click.echo(f"\nDatasette: http://{DEFAULT_HOST}:{port}/  (Ctrl-C stops it)")
+        run_server(summary.outputs.stats, port=port, host=DEFAULT_HOST)
 
 
 COMMANDS = (demo,)

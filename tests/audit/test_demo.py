@@ -95,10 +95,9 @@ def test_demo_records_objections_and_referrals_and_writes_a_dossier(tmp_path):
 def test_the_summary_does_not_suggest_serve_when_serving(tmp_path):
     from pathlib import Path
 
-    from audit.cli.demo import _bar, _summary, plural
+    from audit.cli.demo import _bar, _summary
     from audit.demo import run_demo
 
-    assert plural(1, "objection") == "1 objection" and plural(2, "address", "addresses") == "2 addresses"
     summary = run_demo(Path(tmp_path / "demo"), 200, 11, _bar, lambda text: None)
     assert "dh-audit serve " in _summary(summary, 1.0)
     serving = _summary(summary, 1.0, serving=True)
@@ -160,3 +159,17 @@ def test_a_large_demo_splits_the_boundary_dossier_into_an_index_and_class_pages(
     index = (out / "grensgevallen.html").read_text(encoding="utf-8")
     assert all(f'href="{name}"' in index for name in pages)
     assert all(name in result.output for name in pages)
+
+
+def test_demo_serve_on_a_port_in_use_is_refused_before_any_work(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = tmp_path / "demo"
+        result = CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "50", "--serve", "--port", str(port)])
+    assert result.exit_code == 2, result.output
+    assert "--port" in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
