@@ -278,8 +278,16 @@ def open_page(
         finally:
             ws.close()
             _stop(process)
+    errors, warnings, external = sort_events(
+        tools.events, lambda url: not url.startswith(("file:", "data:", "about:"))
+    )
+    return PageReport(url, errors, warnings, external, title, saved, values)
+
+
+def sort_events(events, is_external) -> tuple[list[str], list[str], list[str]]:
+    """Console errors, console warnings and the requests `is_external` flags, from a page's DevTools events."""
     errors, warnings, external = [], [], []
-    for event in tools.events:
+    for event in events:
         method, params = event.get("method"), event.get("params", {})
         if method == "Runtime.consoleAPICalled":
             text = " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", []))
@@ -296,6 +304,6 @@ def open_page(
             (errors if entry.get("level") == "error" else warnings).append(line)
         elif method == "Network.requestWillBeSent":
             requested = params.get("request", {}).get("url", "")
-            if not requested.startswith(("file:", "data:", "about:")):
+            if is_external(requested):
                 external.append(requested)
-    return PageReport(url, errors, warnings, external, title, saved, values)
+    return errors, warnings, external

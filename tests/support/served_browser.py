@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from tests.support.browser import TIMEOUT_S, PageReport, _DevTools, _stop, _WebSocket, chromium_path
+from tests.support.browser import TIMEOUT_S, PageReport, _DevTools, _stop, _WebSocket, chromium_path, sort_events
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -113,30 +113,16 @@ def open_url(url: str, screenshot: Path | None = None, width: int = 1280, ready:
         finally:
             ws.close()
             _stop(process)
-    errors, warnings, external = [], [], []
-    for event in tools.events:
-        method, params = event.get("method"), event.get("params", {})
-        if method == "Runtime.consoleAPICalled":
-            text = " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", []))
-            if params.get("type") in ("error", "assert"):
-                errors.append(f"console.{params['type']}: {text}")
-            elif params.get("type") == "warning":
-                warnings.append(f"console.warning: {text}")
-        elif method == "Runtime.exceptionThrown":
-            details = params.get("exceptionDetails", {})
-            errors.append(f"exception: {details.get('exception', {}).get('description') or details.get('text')}")
-        elif method == "Log.entryAdded":
-            entry = params.get("entry", {})
-            line = f"{entry.get('source')}: {entry.get('text')} {entry.get('url', '')}".strip()
-            (errors if entry.get("level") == "error" else warnings).append(line)
-        elif method == "Network.requestWillBeSent":
-            requested = params.get("request", {}).get("url", "")
-            parsed = urlparse(requested)
-            if parsed.scheme in ("http", "https", "ws", "wss") and parsed.hostname not in LOCAL_HOSTS:
-                external.append(requested)
-            elif parsed.scheme not in ("http", "https", "ws", "wss", "data", "about", "blob"):
-                external.append(requested)
+    errors, warnings, external = sort_events(tools.events, _external)
     return PageReport(url, errors, warnings, external, title, saved), became_ready
 
 
 __all__ = ["LOCAL_HOSTS", "open_url"]
+
+
+def _external(url: str) -> bool:
+    """A request that leaves this machine (or uses an unexpected scheme)."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("http", "https", "ws", "wss"):
+        return parsed.hostname not in LOCAL_HOSTS
+    return parsed.scheme not in ("data", "about", "blob")
