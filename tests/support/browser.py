@@ -168,11 +168,13 @@ class _DevTools:
         raise TimeoutError(f"no {method} within {TIMEOUT_S} s")
 
 
-def _launch(binary: str, profile: str) -> tuple[subprocess.Popen, str]:
+def _launch(binary: str, profile: str, network: tuple[str, ...] = ("--host-resolver-rules=MAP * ~NOTFOUND",)
+            ) -> tuple[subprocess.Popen, str]:
+    """Headless Chromium and its DevTools address; `network` says which hosts it may resolve (by default none)."""
     args = [
         binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-default-apps", "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--disable-default-apps", "--disable-extensions", *network,
         f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank",
     ]
     # Its own session: the browser and its helper processes can be ended together, by their group id.

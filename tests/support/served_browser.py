@@ -15,7 +15,6 @@ address: an offline site makes none.
 from __future__ import annotations
 
 import base64
-import re
 import subprocess
 import tempfile
 import time
@@ -23,35 +22,14 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from tests.support.browser import TIMEOUT_S, PageReport, _DevTools, _stop, _WebSocket, chromium_path, sort_events
+from tests.support.browser import _launch as launch
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _launch(binary: str, profile: str) -> tuple[subprocess.Popen, str]:
     """Chromium as `browser._launch` starts it, but able to reach 127.0.0.1 (every other host fails to resolve)."""
-    args = [
-        binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-default-apps", "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-        "--no-proxy-server", f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank",
-    ]
-    process = subprocess.Popen(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
-    deadline = time.monotonic() + TIMEOUT_S
-    seen = []
-    while time.monotonic() < deadline:
-        line = process.stderr.readline()
-        if not line:
-            if process.poll() is not None:
-                break
-            continue
-        seen.append(line)
-        match = re.search(r"DevTools listening on (ws://\S+)", line)
-        if match:
-            return process, match.group(1)
-    _stop(process)
-    raise RuntimeError("Chromium did not start: " + "".join(seen[-5:]))
+    return launch(binary, profile, ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--no-proxy-server"))
 
 
 def _evaluate(tools: _DevTools, session: str, expression: str):
