@@ -330,7 +330,9 @@ class CountTable:
     undeclared one is an ordinary zero, may be a revealing zero, and protecting it
     can cost many secondary suppressions. Tables with the same ``population`` count
     the same units, so their margins over shared dimensions are equal (derived
-    relations).
+    relations). ``always_published`` are keys that must never be chosen for secondary
+    suppression (grand totals, the overall transition matrix); a count in them below the
+    threshold is still suppressed by the primary rule.
     """
 
     name: str
@@ -338,6 +340,7 @@ class CountTable:
     cells: Mapping[Key, int] = attrs.field(converter=_freeze_mapping, hash=False)
     structural_zeros: frozenset[Key] = attrs.field(factory=frozenset, converter=frozenset)
     population: str | None = None
+    always_published: frozenset[Key] = attrs.field(factory=frozenset, converter=frozenset)
     total: str = TOTAL
     categories: tuple[tuple[Value, ...], ...] = attrs.field(init=False, hash=False, eq=False)
     #: Declared structural zeros plus every margin whose cells are all structural zeros.
@@ -365,6 +368,9 @@ class CountTable:
                 raise ValueError(f"table {self.name!r}: structural zero {key!r} is not a cell")
             if self.cells[key] != 0:
                 raise ValueError(f"table {self.name!r}, cell {key!r}: structural zero holds {self.cells[key]}")
+        for key in self.always_published:
+            if key not in self.cells:
+                raise ValueError(f"table {self.name!r}: always-published cell {key!r} is not a cell")
         structural = set(self.structural_zeros)
         grew = True
         while grew:
@@ -386,6 +392,7 @@ class CountTable:
         structural_zeros: Iterable[Key] = (),
         population: str | None = None,
         total: str = TOTAL,
+        always_published: Iterable[Key] = (),
     ) -> CountTable:
         """Build a table from interior counts; margins are computed, absent combinations are 0."""
         dims = tuple(dimensions)
@@ -407,6 +414,7 @@ class CountTable:
             structural_zeros=frozenset(structural_zeros),
             population=population,
             total=total,
+            always_published=frozenset(always_published),
         )
 
     def sorted_keys(self) -> tuple[Key, ...]:
