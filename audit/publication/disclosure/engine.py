@@ -11,10 +11,15 @@ All cells of all tables become one indexed system. What a reader knows:
 * all values are non-negative.
 
 For a suppressed cell the audit minimises and maximises its value under that
-knowledge with ``scipy.optimize.linprog(method="highs")``. Counts are integers, so
-their LP bounds are rounded inward (``ceil`` of the minimum, ``floor`` of the
-maximum). A cell is protected when ``upper - lower`` is at least its protection
-level (:meth:`DisclosurePolicy.count_protection`, :meth:`DisclosurePolicy.amount_protection`);
+knowledge as an **integer program**: counts are integers, amounts are continuous
+(within their rounding). HiGHS solves it: first the LP relaxation
+(``scipy.optimize.linprog``), whose optimum is the integer optimum when its vertex is
+integral in every count (the usual case for margin tables); otherwise the integer
+program itself (``scipy.optimize.milp``, zero gap). Relations with coefficients other
+than 1, or several relations together, can make the integer interval narrower than the
+LP interval rounded inward; the audit reports the integer one. A cell is protected when
+``upper - lower`` is at least its protection level
+(:meth:`DisclosurePolicy.count_protection`, :meth:`DisclosurePolicy.amount_protection`);
 an unbounded maximum is always protected.
 
 The system is split into connected components of unknown cells, so each LP only
@@ -31,7 +36,7 @@ from typing import Any
 
 import attrs
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from audit.publication.disclosure.model import (
     DEFAULT_POLICY,
@@ -60,6 +65,8 @@ COUNT = "count"
 AMOUNT = "amount"
 
 _EPS = 1e-6
+#: An LP value this close to an integer counts as integral.
+_INTEGRAL = 1e-7
 
 
 def population_relations(tables: Iterable[Table]) -> tuple[Relation, ...]:
@@ -174,6 +181,13 @@ class System:
                     cell.required = policy.amount_protection(value)
                 self.index[ref] = cell.index
                 self.cells.append(cell)
+        #: cells secondary suppression never chooses (CountTable.always_published)
+        self.always_published = frozenset(
+            self.index[CellRef(t.name, key)]
+            for t in self.tables
+            if isinstance(t, CountTable)
+            for key in t.always_published
+        )
         self.coupled: dict[int, int] = {}
         for table in self.tables:
             if isinstance(table, AmountTable) and table.count_table is not None:
@@ -375,6 +389,7 @@ class _Solver:
         if root not in self.cache:
             self.cache[root] = self._build(root)
         pos, a_eq, b_eq, a_ub, b_ub, bounds = self.cache[root]
+        integral = np.array([self.system.cells[v].kind == COUNT for v in sorted(pos, key=pos.get)])
         objective = np.zeros(len(pos))
         values: list[float | None] = []
         for sign in (1.0, -1.0):
@@ -383,16 +398,7 @@ class _Solver:
                 continue
             objective[:] = 0.0
             objective[pos[target]] = sign
-            res = linprog(objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-            if res.status == 3:
-                values.append(None)
-            elif res.status == 0:
-                values.append(sign * float(res.fun) * self._scale(target))
-            else:
-                raise RuntimeError(
-                    f"audit LP for {self.system.cells[target].ref} failed: {res.message} "
-                    "(the tables or relations are inconsistent)"
-                )
+            values.append(self._optimum(target, objective, integral, a_eq, b_eq, a_ub, b_ub, bounds))
         low, high = values
         assert low is not None
         cell = self.system.cells[target]
@@ -400,10 +406,51 @@ class _Solver:
             lower = Fraction(max(0, math.ceil(low - _EPS)))
             upper = None if high is None else Fraction(math.floor(high + _EPS))
         else:
-            # whole cents, rounded outward: LP round-off never narrows a reported interval
+            # whole cents, rounded outward: solver round-off never narrows a reported interval
             lower = Fraction(max(0, math.floor(low * 100 - _EPS)), 100)
             upper = None if high is None else Fraction(math.ceil(high * 100 + _EPS), 100)
         return lower, upper
+
+    def _optimum(
+        self, target: int, objective: np.ndarray, integral: np.ndarray, a_eq: Any, b_eq: Any, a_ub: Any, b_ub: Any,
+        bounds: list[tuple[float, float | None]],
+    ) -> float | None:
+        """Minimum of ``objective`` over the integer program (counts integral), in the target's unit; None if unbounded.
+
+        The LP relaxation is solved first: when its optimal vertex is already integral in
+        every count, it is the integer optimum too. Otherwise HiGHS solves the integer
+        program to a zero gap.
+        """
+        sign = 1.0 if objective[objective != 0][0] > 0 else -1.0
+        res = linprog(objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if res.status == 3:
+            return None  # unbounded relaxation: counts are unbounded too (the system has rational data)
+        if res.status != 0:
+            raise RuntimeError(
+                f"audit LP for {self.system.cells[target].ref} failed: {res.message} "
+                "(the tables or relations are inconsistent)"
+            )
+        x = res.x[integral]
+        if not integral.any() or np.all(np.abs(x - np.round(x)) <= _INTEGRAL):
+            return sign * float(res.fun) * self._scale(target)
+        constraints = []
+        if a_ub is not None:
+            constraints.append(LinearConstraint(a_ub, -np.inf, b_ub))
+        if a_eq is not None:
+            constraints.append(LinearConstraint(a_eq, b_eq, b_eq))
+        lower = np.array([b[0] for b in bounds], dtype=float)
+        upper = np.array([np.inf if b[1] is None else b[1] for b in bounds], dtype=float)
+        res = milp(
+            objective, integrality=integral.astype(int), bounds=Bounds(lower, upper), constraints=constraints,
+            options={"mip_rel_gap": 0.0},
+        )
+        if res.status != 0 or res.x is None:
+            raise RuntimeError(
+                f"audit integer program for {self.system.cells[target].ref} failed: {res.message} "
+                "(the tables or relations are inconsistent)"
+            )
+        # a feasible integer point: the true extreme is at least this far out, so the interval is never overstated
+        return sign * float(res.fun) * self._scale(target)
 
 
 # ---------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from fractions import Fraction
 
 import attrs
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csc_matrix, csr_matrix, vstack
 
 from audit.publication.disclosure.engine import AMOUNT, COUNT, System
@@ -56,6 +56,10 @@ _SUPPRESSED_WEIGHT = 1e-3
 _REWEIGHTS = 2
 #: Added to a cell's move (relative to the width) when reweighting: small moves get large weights.
 _REWEIGHT_FLOOR = 0.1
+#: A count move this close to a whole number is whole.
+_INTEGRAL = 1e-7
+#: Seconds for one integer plan; its best whole-count deviations so far are a valid witness.
+_INTEGER_TIME_LIMIT = 10.0
 
 
 @attrs.frozen
@@ -114,7 +118,12 @@ class _Component:
         self.free_lower = np.zeros(self.width)
         self.free_upper = np.zeros(self.width)
         self.floor = np.zeros(len(cells))
+        #: the columns of count moves (both deviations): integral, so that a deviation is a table of whole counts
+        self.integral = np.zeros(2 * self.width, dtype=bool)
         for k, i in enumerate(cells):
+            if system.cells[i].kind == COUNT:
+                for shift in (0, self.width):
+                    self.integral[[shift + 3 * k + _UP, shift + 3 * k + _DOWN]] = True
             cell = system.cells[i]
             value = float(cell.value) / _scale(system, i)
             self.floor[k] = value
@@ -195,17 +204,19 @@ class Planner:
             self._components[root] = _Component(self.system, self._members[root])
         return self._components[root]
 
-    def plan(self, target: int, suppressed: Set[int], width: Fraction) -> Plan | None:
+    def plan(self, target: int, suppressed: Set[int], width: Fraction, *, keep_public: bool = True) -> Plan | None:
         """The cheapest published cells whose suppression gives ``target`` an interval of ``width``.
 
         ``width`` is in the cell's own unit (a count, or euros). Returns None when
         no pattern can (the cell is pinned by relations and structural zeros), and
         a plan whose ``added`` is empty when the suppressed cells already suffice.
+        Always-published cells never move unless ``keep_public`` is False (used only
+        to name them when protection is impossible without them).
         A count's interval is rounded inward, so a plan can fall short of
         ``width`` by up to 2 (see :attr:`Plan.reaches`).
         """
         comp = self._component(target)
-        lower, upper, weights = self._bounds(comp, suppressed, movable=True)
+        lower, upper, weights = self._bounds(comp, suppressed, movable=True, keep_public=keep_public)
         base = weights
         need = float(width) / _scale(self.system, target)
         best: tuple[tuple[bool, float, int], Plan] | None = None
@@ -263,13 +274,15 @@ class Planner:
             return math.floor(value + up + 1e-6) - max(0, math.ceil(value + down - 1e-6)) >= cell.required
         return (up - down) * _scale(self.system, target) >= float(cell.required) * (1 + 1e-9)
 
-    def _bounds(self, comp: _Component, suppressed: Set[int], movable: bool) -> tuple[np.ndarray, ...]:
+    def _bounds(
+        self, comp: _Component, suppressed: Set[int], movable: bool, keep_public: bool = True
+    ) -> tuple[np.ndarray, ...]:
         lower = comp.free_lower.copy()
         upper = comp.free_upper.copy()
         weights = np.zeros(comp.width)
         for k, i in enumerate(comp.cells):
             is_suppressed = i in suppressed
-            if is_suppressed or movable:
+            if is_suppressed or (movable and not (keep_public and i in self.system.always_published)):
                 upper[3 * k + _UP] = np.inf
                 upper[3 * k + _DOWN] = comp.floor[k]
                 weight = self._weights[i] * (_SUPPRESSED_WEIGHT if is_suppressed else 1.0)
@@ -301,8 +314,9 @@ class Planner:
             rows, kept = _rows_over(comp.a_eq, active)
             if rows.shape[0]:
                 a_eq, b_eq = rows, comp.b_eq[kept]
+        costs = np.concatenate([weights, weights])[active]
         result = linprog(
-            np.concatenate([weights, weights])[active],
+            costs,
             A_ub=a_ub,
             b_ub=b_ub,
             A_eq=a_eq,
@@ -314,9 +328,40 @@ class Planner:
             return None
         if result.status != 0:
             raise RuntimeError(f"suppression LP for {self.system.cells[target].ref} failed: {result.message}")
+        solution = result.x
+        integral = comp.integral[active]
+        moves = solution[integral]
+        if np.any(np.abs(moves - np.round(moves)) > _INTEGRAL):
+            solution = self._solve_integral(target, costs, integral, a_ub, b_ub, a_eq, b_eq, lower[active], upper[active])
+            if solution is None:
+                return None
         x = np.zeros(2 * comp.width)
-        x[active] = result.x
+        x[active] = solution
         return x
+
+    def _solve_integral(
+        self, target: int, costs: np.ndarray, integral: np.ndarray, a_ub: object, b_ub: np.ndarray, a_eq: object,
+        b_eq: object, lower: np.ndarray, upper: np.ndarray,
+    ) -> np.ndarray | None:
+        """The same deviations with whole counts (an integer program), or None when there are none.
+
+        A deviation of whole counts is a table the integer reader cannot rule out, so the
+        cells it moves are a witness for the integer audit too. Usually the LP vertex is
+        integral already and this is not needed.
+        """
+        constraints = [LinearConstraint(a_ub, -np.inf, b_ub)]
+        if a_eq is not None:
+            constraints.append(LinearConstraint(a_eq, b_eq, b_eq))
+        result = milp(
+            costs, integrality=integral.astype(int),
+            bounds=Bounds(lower, upper), constraints=constraints,
+            options={"time_limit": _INTEGER_TIME_LIMIT, "mip_rel_gap": 1e-3},
+        )
+        if result.status == 2:
+            return None
+        if result.x is None:
+            raise RuntimeError(f"suppression integer program for {self.system.cells[target].ref}: {result.message}")
+        return np.asarray(result.x)
 
     @staticmethod
     def _shift(comp: _Component, x: np.ndarray) -> np.ndarray:

@@ -23,12 +23,19 @@
    number is worth most to readers), is published again when that leaves no
    cell alone in an equality, no amount published next to a suppressed count, and
    every cell whose witness moves it has a new witness without it.
-6. *Audit*: the exact LP interval of every suppressed cell is computed. Witnesses
+6. *Audit*: the exact integer interval of every suppressed cell is computed. Witnesses
    only bound intervals from inside, so the audit always passes; a cell that
    would not is planned again (steps 2 to 5) before :class:`DisclosureError` is
    raised.
 
-When a plan finds no deviation at all, :class:`DisclosureError` names the cell.
+Cells a table marks ``always_published`` (grand totals, the overall transition
+matrix) are never chosen in steps 3 and 4; a primary-sensitive one is still
+suppressed by the primary rule. Plans and witnesses move counts by whole numbers
+(an integer program when the LP's deviations are fractional), so a witness bounds
+the integer interval, and step 6 is the integer audit of :mod:`.engine`.
+
+When a plan finds no deviation at all, :class:`DisclosureError` names the cell; when
+only suppressing always-published cells would protect it, it names those cells too.
 """
 
 from __future__ import annotations
@@ -124,16 +131,29 @@ class Suppressor:
                 )
             plan = self.planner.plan(i, self.suppressed, self._width(i))
             if plan is None:
-                raise DisclosureError(
-                    f"table {cell.ref.table!r}, cell {cell.ref.key!r}: cannot be protected, "
-                    "no suppression pattern gives it an interval of its protection level"
-                )
+                raise DisclosureError(self._impossible(i))
             for j in plan.added:
                 self._add(j, STATUS_SECONDARY)
             if plan.reaches:
                 self.witnesses[i] = plan.moved
                 return
             self.attempts[i] = attempt + 1
+
+    def _impossible(self, i: int) -> str:
+        """Why cell ``i`` cannot be protected, naming the always-published cells it would need."""
+        system = self.system
+        cell = system.cells[i]
+        message = f"table {cell.ref.table!r}, cell {cell.ref.key!r}: cannot be protected, "
+        if system.always_published:
+            wider = self.planner.plan(i, self.suppressed, self._width(i), keep_public=False)
+            if wider is not None:
+                needed = sorted(
+                    (j for j in wider.added if j in system.always_published), key=lambda j: system.cells[j].order
+                )
+                names = ", ".join(f"table {system.cells[j].ref.table!r}, cell {system.cells[j].ref.key!r}" for j in needed)
+                if needed:
+                    return message + f"only suppressing always-published cells would protect it ({names})"
+        return message + "no suppression pattern gives it an interval of its protection level"
 
     def _lone(self) -> bool:
         """Step 4: suppress a partner of every cell alone in an equality; True when one was added."""
@@ -146,7 +166,11 @@ class Suppressor:
             if len(inside) != 1 or system.cells[inside[0]].required == 0:
                 continue
             lone = system.cells[inside[0]]
-            candidates = [j for j, _ in rel.coefs if not system.cells[j].structural]
+            candidates = [
+                j
+                for j, _ in rel.coefs
+                if not system.cells[j].structural and (j == lone.index or j not in system.always_published)
+            ]
             if len(candidates) < 2:
                 continue
             best = min(
