@@ -36,8 +36,8 @@ RECENT_DAYS = 45  # a decision this recent still has an objection within its ter
 CORRECTABLE = ("recognised_damage_eur", "structural_damage_eur", "unsettled_damage_eur", "pgv_5mms_events",
                "technical_cause")  # facts an objection can show were recorded wrongly
 OLD_DAYS = 220  # a decision this old has room for a whole objection procedure before DEMO_TODAY
-OBJECTION_EVERY = 40  # the volume: an objection against one in this many decisions in force
-REFERRAL_EVERY = 50  # the volume: a referral of one in this many decisions that name the routes
+OBJECTION_EVERY = 30  # the volume: an objection against one in this many decisions in force
+REFERRAL_EVERY = 25  # the volume: a referral of one in this many decisions that name the routes
 
 
 @attrs.frozen
@@ -201,7 +201,7 @@ def _volume(cw: Casework, candidates, used: set[str], today: date) -> tuple[int,
                                grounds=grounds, text=None, actor=ACTOR)
         objections += 1
         due = filed.timeline.final_due
-        decided_on = due + timedelta(days=12) if j % 7 == 3 else received + timedelta(days=(due - received).days * 2 // 3)
+        decided_on = due + timedelta(days=12) if j % 7 == 3 else received + timedelta(days=(due - received).days // 2)
         if decided_on > today or j % 6 == 2:
             continue  # not decided yet on the demo day (one in six is left undecided, most of them overdue)
         if late:
@@ -231,8 +231,8 @@ def _volume(cw: Casework, candidates, used: set[str], today: date) -> tuple[int,
         route = cw.ledger.get(seq).decision.referral_routes[j % 2]
         referral = file_referral(cw, seq=seq, route=route, referred_on=referred_on, actor=ACTOR)
         referrals += 1
-        decided_on = referred_on + timedelta(days=30 + (j * 7) % 60)
-        if decided_on > today:
-            continue
-        decide_referral(cw, referral.id, granted=j % 3 == 0, decided_on=decided_on, actor=ACTOR)
+        decided_on = referred_on + timedelta(days=10 + (j * 7) % 35)
+        if decided_on > today or (j // 2) % 4 == 1:
+            continue  # not decided yet (one in four takes longer than the demo's year)
+        decide_referral(cw, referral.id, granted=(j // 2) % 3 == 0, decided_on=decided_on, actor=ACTOR)
     return objections, referrals
