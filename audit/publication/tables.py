@@ -579,6 +579,8 @@ def relations(tables: dict, stats: LedgerStatistics) -> list[Relation]:
     yes, no = OUTCOME_LABELS[ELIGIBLE], OUTCOME_LABELS[NOT_ELIGIBLE]
     for side in (before, after):
         side_fw = FRAMEWORKS[side]
+        # Exception decisions follow referrals, which only a framework with routes knows.
+        exceptions = granted if side_fw.referral_routes else []
         covered = [f for f in recorded if _implies_eligible(FRAMEWORKS[f], side_fw)]
         exact = [f for f in recorded if f == side]
         if not covered:
@@ -586,14 +588,15 @@ def relations(tables: dict, stats: LedgerStatistics) -> list[Relation]:
         others = [f for f in recorded if f not in exact]
         for g in rows:
             elig = [outcomes.ref(f, g, yes) for f in covered]
-            found.append(_le(elig, eligible(g)[side] + granted, label=f"{g}: recorded eligible <= eligible under {side}"))
+            found.append(_le(elig, eligible(g)[side] + exceptions,
+                             label=f"{g}: recorded eligible <= eligible under {side}"))
             if exact:
                 found.append(_le([outcomes.ref(side, g, no)], not_eligible(g)[side],
                                  label=f"{g}: recorded not eligible under {side} <= not eligible under {side}"))
                 found.append(_le(eligible(g)[side], [outcomes.ref(side, g, yes)]
                                  + [outcomes.ref(f, g, TOTAL) for f in others],
                                  label=f"{g}: eligible under {side} <= recorded eligible + other frameworks"))
-                found.append(_le(not_eligible(g)[side], [outcomes.ref(side, g, no)] + granted
+                found.append(_le(not_eligible(g)[side], [outcomes.ref(side, g, no)] + exceptions
                                  + [outcomes.ref(f, g, TOTAL) for f in others],
                                  label=f"{g}: not eligible under {side} <= recorded not eligible + other frameworks"))
 
