@@ -331,11 +331,9 @@ def _row_labels(rows: dict[str, str]) -> list[str]:
 def _outcomes(stats: LedgerStatistics, rows: dict[str, str]) -> CountTable:
     recorded = stats.recorded
     counts = _summed(recorded.outcomes, lambda k: (k[0], rows[k[1]], OUTCOME_LABELS[k[2]]))
-    kaders = [*recorded.frameworks, TOTAL]
     return _count_table(
         UITKOMSTEN, counts, (recorded.frameworks, _row_labels(rows), list(OUTCOME_LABELS.values())),
-        population=CASES,
-        always_published=[(f, TOTAL, o) for f in kaders for o in [*OUTCOME_LABELS.values(), TOTAL]],
+        population=CASES, always_published=_grand_total(_dims(UITKOMSTEN)),
     )
 
 
@@ -390,9 +388,8 @@ def _maxima(stats: LedgerStatistics) -> tuple[CountTable, AmountTable]:
     ]
     counts = _count_table(
         MAXIMUMBEDRAGEN, {k: len(v) for k, v in amounts.items()}, (recorded.frameworks, bands),
-        structural_zeros=structural,
-        always_published=_grand_total(_dims(MAXIMUMBEDRAGEN)),
-    )
+        structural_zeros=structural,  # no total always published: with that of `maximum_grondslag` it would
+    )                                 # give away the rijksmonumenten (eligible, without a maximum)
     sums = AmountTable(
         MAXIMUMBEDRAGEN_BEDRAGEN, _dims(MAXIMUMBEDRAGEN), amounts, count_table=MAXIMUMBEDRAGEN,
         category_values={"kader": recorded.frameworks, "bedragklasse": bands},
@@ -429,7 +426,7 @@ def _boundary(stats: LedgerStatistics, rows: dict[str, str]) -> CountTable:
     counts = _summed(stats.evaluated.boundary, lambda k: (rows[k[1]], CLASS_LABELS[k[0]]))
     return _count_table(
         GRENSGEVALLEN, counts, (_row_labels(rows), [CLASS_LABELS[k] for k in BOUNDARY_CLASSES]),
-        always_published=[(TOTAL, CLASS_LABELS[k]) for k in BOUNDARY_CLASSES] + [(TOTAL, TOTAL)],
+        always_published=_grand_total(_dims(GRENSGEVALLEN)),
     )
 
 
@@ -492,7 +489,7 @@ def _monthly(stats: LedgerStatistics) -> CountTable:
     months = sorted({m for m, _ in counts})
     return _count_table(
         BESLUITEN_PER_MAAND, counts, (months, list(OUTCOME_LABELS.values())),
-        always_published=[(TOTAL, o) for o in [*OUTCOME_LABELS.values(), TOTAL]],
+        always_published=_grand_total(_dims(BESLUITEN_PER_MAAND)),
     )
 
 
