@@ -8,6 +8,7 @@ counts before protection (`audit.publication.statistics`) and the casework itsel
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
 from fractions import Fraction
@@ -23,6 +24,7 @@ from audit.publication.publish import publish
 from audit.publication.regions import MIN_CASES, REGION_OF, REGION_PREFIX, REGIONS, REST_REGION, grouping
 from audit.publication.statistics import ledger_statistics
 from audit.publication.tables import SQL_TABLES, publication_tables
+from tests.audit.publication.test_publication_attacks import Published, add_rule_links, protection, true_values
 from tests.support.demo_population import build_demo_ledger
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -197,3 +199,20 @@ def test_the_canned_query_answers_how_many_lose_in_eemsdelta_and_why(release):
     assert len(causes) >= 3 and shown and sum(shown) <= truth, causes
     gains = {cause: n for change, cause, n, _ in rows if change == "komt erbij"}
     assert gains[TOTAL] is not None
+
+
+def test_the_attacker_narrows_no_suppressed_cell_of_the_demo_release(release):
+    """The integer-program attacker of test_publication_attacks, on the demo-size release."""
+    _, out, audit, _, _, _ = release
+    attacker = Published(out)
+    add_rule_links(attacker)
+    truth = true_values(audit)
+    assert len(attacker.suppressed) >= 20
+    for ref in attacker.suppressed:
+        low, high = attacker.interval(ref)
+        value = truth[ref]
+        assert low - 1e-6 <= value and (high is None or value <= high + 1e-6), (ref, low, high, value)
+        if high is not None:
+            if ref[1] == "aantal":
+                low, high = math.ceil(low - 1e-6), math.floor(high + 1e-6)
+            assert high - low >= protection(ref, value) - 1e-6, f"{ref}: [{low}, {high}] pins {value}"
