@@ -1,4 +1,11 @@
-"""The demo's objections and referrals: a small, deterministic handful on the demo ledger.
+"""The demo's objections and referrals: a deterministic handful, then a realistic volume.
+
+First a handful of hand-picked procedures (decided and undecided, on time and
+late, one upheld on a corrected fact: the one the demo writes a dossier for).
+Then a volume like an institute's: objections against about one in `OBJECTION_EVERY`
+decisions in force and referrals of about one in `REFERRAL_EVERY` decisions that
+name the hardship routes, so that the published tables of objections and referrals
+have something to show per quarter.
 
 Every date follows from the contested decision's own date (`assessed_on`) and a
 fixed demo day (`DEMO_TODAY`), so the same population gives the same casework and
@@ -29,6 +36,8 @@ RECENT_DAYS = 45  # a decision this recent still has an objection within its ter
 CORRECTABLE = ("recognised_damage_eur", "structural_damage_eur", "unsettled_damage_eur", "pgv_5mms_events",
                "technical_cause")  # facts an objection can show were recorded wrongly
 OLD_DAYS = 220  # a decision this old has room for a whole objection procedure before DEMO_TODAY
+OBJECTION_EVERY = 30  # the volume: an objection against one in this many decisions in force
+REFERRAL_EVERY = 25  # the volume: a referral of one in this many decisions that name the routes
 
 
 @attrs.frozen
@@ -37,6 +46,8 @@ class DemoCasework:
     referrals: tuple[Referral, ...]
     today: date
     records_made: int
+    volume_objections: int = 0  # objections and referrals of the volume pass, beyond the handful above
+    volume_referrals: int = 0
 
     @property
     def dossier_objection(self) -> Objection | None:
@@ -128,10 +139,11 @@ def seed_casework(ledger: Ledger, today: date = DEMO_TODAY) -> DemoCasework:
                             decided_on=referred.referred_on + timedelta(days=decided_after), actor=ACTOR)
         referrals.append(referred)
 
+    volume_objections, volume_referrals = _volume(cw, candidates, used, today)
     after = ledger.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
     return DemoCasework(
         tuple(get_objection(cw, o.id) for o in objections), tuple(get_referral(cw, r.id) for r in referrals), today,
-        after - before,
+        after - before, volume_objections, volume_referrals,
     )
 
 
@@ -163,3 +175,64 @@ def _upheld_candidate(cw: Casework, candidates, used: set[str], today: date):
             used.add(case)
             return (seq, day), corrected, cf.criterion
     return None
+
+
+def _volume(cw: Casework, candidates, used: set[str], today: date) -> tuple[int, int]:
+    """Objections and referrals in a realistic volume: outcomes and terms follow fixed patterns of the index.
+
+    Objections: most rejected, some upheld (on a corrected damage amount that leaves the
+    outcome as it was), partly upheld or, when received late, inadmissible; most decided
+    within their term, some after it, the recent ones not yet. Referrals: to the IVS or the
+    CBS, granted, refused or not yet decided.
+    """
+    objections = referrals = 0
+    picked = [c for c in candidates if c[1] not in used]
+    for index, (seq, case, outcome, routes, day) in enumerate(picked):
+        if index % OBJECTION_EVERY != 0:
+            continue
+        j = index // OBJECTION_EVERY
+        late = j % 9 == 5
+        received = day + timedelta(days=100 if late else 10 + (j * 13) % 70)
+        if received >= today:
+            continue
+        used.add(case)
+        grounds = ("damage_threshold", "technical_cause") if j % 2 else ("damage_threshold",)
+        filed = file_objection(cw, seq=seq, sent_on=day, received_on=received, committee_hears=j % 3 == 0,
+                               grounds=grounds, text=None, actor=ACTOR)
+        objections += 1
+        due = filed.timeline.final_due
+        decided_on = due + timedelta(days=12) if j % 7 == 3 else received + timedelta(days=(due - received).days // 2)
+        if decided_on > today or j % 6 == 2:
+            continue  # not decided yet on the demo day (one in six is left undecided, most of them overdue)
+        if late:
+            decide_objection(cw, filed.id, outcome="inadmissible", excusable=False, decided_on=decided_on, actor=ACTOR)
+        elif j % 8 == 1:
+            corrected = attrs.evolve(cw.ledger.get(seq).inputs,
+                                     recognised_damage_eur=cw.ledger.get(seq).inputs.recognised_damage_eur + 100)
+            decide_objection(cw, filed.id, outcome="upheld", decided_on=decided_on, actor=ACTOR,
+                             corrected_facts=corrected)
+        elif j % 8 == 3 and len(grounds) > 1:
+            corrected = attrs.evolve(cw.ledger.get(seq).inputs,
+                                     recognised_damage_eur=cw.ledger.get(seq).inputs.recognised_damage_eur + 100)
+            decide_objection(cw, filed.id, outcome="partly_upheld", decided_on=decided_on, actor=ACTOR,
+                             corrected_facts=corrected, upheld_grounds=("damage_threshold",),
+                             note="Het schadebedrag is aangepast; de technische aanleiding blijft zoals vastgesteld.")
+        else:
+            decide_objection(cw, filed.id, outcome="rejected", decided_on=decided_on, actor=ACTOR)
+    routed = [c for c in candidates if c[1] not in used and c[3]]
+    for index, (seq, case, outcome, routes, day) in enumerate(routed):
+        if index % REFERRAL_EVERY != 0:
+            continue
+        j = index // REFERRAL_EVERY
+        referred_on = day + timedelta(days=14 + (j * 11) % 40)
+        if referred_on >= today:
+            continue
+        used.add(case)
+        route = cw.ledger.get(seq).decision.referral_routes[j % 2]
+        referral = file_referral(cw, seq=seq, route=route, referred_on=referred_on, actor=ACTOR)
+        referrals += 1
+        decided_on = referred_on + timedelta(days=10 + (j * 7) % 35)
+        if decided_on > today or (j // 2) % 4 == 1:
+            continue  # not decided yet (one in four takes longer than the demo's year)
+        decide_referral(cw, referral.id, granted=(j // 2) % 3 == 0, decided_on=decided_on, actor=ACTOR)
+    return objections, referrals

@@ -56,7 +56,7 @@ from audit.casework import deadlines
 from audit.casework.steps import Casework
 from audit.errors import BadInput
 from audit.ledger.store import Entry, Record
-from audit.ledger.events import Draft, Event, opening_numbers, opening_seq, read_events, subject_events
+from audit.ledger.events import Draft, Event, has_events_table, opening_numbers, opening_seq, read_events, subject_events
 
 UPHELD = "upheld"
 PARTLY_UPHELD = "partly_upheld"
@@ -211,7 +211,20 @@ def overdue(objections: Iterable[Objection], today: date) -> list[Objection]:
 
 
 def objections_of_decision(cw: Casework, decision_seq: int) -> list[Objection]:
-    return [o for o in all_objections(cw) if o.decision_seq == decision_seq]
+    """The objections against one decision record, by id (reads only their own events)."""
+    opened = [seq for seq, in _filed_against(cw.conn, decision_seq)]
+    if not opened:
+        return []
+    numbers = opening_numbers(cw.conn, "filed")
+    return [fold(subject_events(cw.conn, seq), numbers[seq]) for seq in opened]
+
+
+def _filed_against(conn, decision_seq: int) -> list[tuple[int]]:
+    if not has_events_table(conn):
+        return []
+    return conn.execute(
+        "SELECT seq FROM objection_events WHERE event_type = 'filed' AND decision_seq = ? ORDER BY seq", (decision_seq,)
+    ).fetchall()
 
 
 # --- filing -----------------------------------------------------------------------------------

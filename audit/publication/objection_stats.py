@@ -8,6 +8,9 @@ through the disclosure control before they are published.
 
 - objections are counted in the quarter they were received, by outcome
   (`upheld`, `partly_upheld`, `rejected`, `inadmissible`, or `pending` while undecided);
+- objections are also counted by their legal decision term: decided within it,
+  decided after it (as `audit.casework.objections` recorded when it decided them,
+  from `audit.casework.deadlines`), or not decided yet;
 - referrals are counted in the quarter they were made, by route (`ivs`, `cbs`) and
   outcome (`granted`, `refused`, `pending`).
 """
@@ -24,12 +27,22 @@ from audit.casework.referrals import GRANTED, PENDING, REFUSED, ROUTE_CODES
 
 OBJECTION_CATEGORIES = (*OUTCOMES, PENDING)
 REFERRAL_OUTCOMES = (GRANTED, REFUSED, PENDING)
+WITHIN_TERM = "within_term"
+AFTER_TERM = "after_term"
+TERM_CATEGORIES = (WITHIN_TERM, AFTER_TERM, PENDING)
 
 
 @attrs.frozen
 class ObjectionCount:
     quarter: str
     outcome: str
+    objections: int
+
+
+@attrs.frozen
+class ObjectionTermCount:
+    quarter: str
+    term: str
     objections: int
 
 
@@ -56,6 +69,19 @@ FROM objection_events AS f
 LEFT JOIN objection_events AS d ON d.subject_id = f.seq AND d.event_type = 'decided'
 WHERE f.event_type = 'filed'
 GROUP BY quarter, outcome
+"""
+
+# `decided_within_term` is what the casework recorded when it decided the objection (audit.casework.deadlines).
+_OBJECTION_TERMS_SQL = f"""
+SELECT {_quarter_sql("json_extract(f.payload, '$.timeline.received_on')")} AS quarter,
+       CASE WHEN d.seq IS NULL THEN 'pending'
+            WHEN json_extract(d.payload, '$.decided_within_term') THEN '{WITHIN_TERM}'
+            ELSE '{AFTER_TERM}' END AS term,
+       COUNT(*)
+FROM objection_events AS f
+LEFT JOIN objection_events AS d ON d.subject_id = f.seq AND d.event_type = 'decided'
+WHERE f.event_type = 'filed'
+GROUP BY quarter, term
 """
 
 _REFERRALS_SQL = f"""
@@ -97,6 +123,18 @@ def objection_counts(conn: sqlite3.Connection) -> list[ObjectionCount]:
         ObjectionCount(quarter, outcome, counts.get((quarter, outcome), 0))
         for quarter in _span(counts)
         for outcome in OBJECTION_CATEGORIES
+    ]
+
+
+def objection_term_counts(conn: sqlite3.Connection) -> list[ObjectionTermCount]:
+    """Objections per quarter of receipt: decided within their legal term, after it, or not yet decided."""
+    if not has_events_table(conn):
+        return []
+    counts = {(quarter, term): n for quarter, term, n in conn.execute(_OBJECTION_TERMS_SQL)}
+    return [
+        ObjectionTermCount(quarter, term, counts.get((quarter, term), 0))
+        for quarter in _span(counts)
+        for term in TERM_CATEGORIES
     ]
 
 

@@ -3,9 +3,11 @@
 Two kinds of counts, each over the latest record of every case (the decision in force):
 
 - *recorded*: plain SQL over the ledger's typed columns: the recorded outcome per
-  framework and municipality, the recorded maximum amounts, and the decisions that
-  name the hardship routes (IVS, CBS; under `2026` every not-eligible assessment),
-  per quarter of the decision date;
+  framework and municipality, the recorded maximum amounts and what set them
+  (`cap_basis`), the decisions that name the hardship routes (IVS, CBS; under `2026`
+  every not-eligible assessment), per quarter of the decision date, and every
+  decision ever recorded (not only those in force) per month of its decision date
+  and outcome;
 - *evaluated*: every case's latest facts decided again under every framework, for
   the framework comparison tables: the transition matrix (`pilot-2024` to `2026`)
   with its causes, the failing criteria per framework, and the boundary classes
@@ -32,7 +34,14 @@ from decisions.registry import get_framework
 from decisions.inputs import parse_case
 
 from audit.analysis.compare import DEFAULT_FROM, DEFAULT_TO, SYNTHETIC_PREFIX, cause_key, transition
-from audit.publication.objection_stats import ObjectionCount, ReferralCount, objection_counts, referral_counts
+from audit.publication.objection_stats import (
+    ObjectionCount,
+    ObjectionTermCount,
+    ReferralCount,
+    objection_counts,
+    objection_term_counts,
+    referral_counts,
+)
 from audit.publication.profiles import Profile, profiles
 from audit.analysis.replay import Installed
 from audit.ledger.scan import LATEST_SEQS
@@ -40,6 +49,11 @@ from audit.ledger.scan import LATEST_SEQS
 def quarter_sql(column: str) -> str:
     """SQL: the quarter `YYYY-Qn` of an ISO date column."""
     return f"substr({column}, 1, 4) || '-Q' || ((CAST(substr({column}, 6, 2) AS INTEGER) + 2) / 3)"
+
+
+def month_sql(column: str) -> str:
+    """SQL: the month `YYYY-MM` of an ISO date column (never anything finer)."""
+    return f"substr({column}, 1, 7)"
 
 
 @attrs.frozen
@@ -158,6 +172,9 @@ class RecordedCounts:
     outcomes: Counter  # (framework, municipality, outcome) -> cases
     maxima: dict  # framework -> list of maximum amounts in cents (eligible decisions with a maximum)
     routed: Counter  # (quarter, municipality) -> decisions in force that name the IVS and CBS routes
+    cap_bases: Counter  # (framework, cap_basis) -> eligible decisions in force
+    monthly: Counter  # (month, outcome) -> every decision recorded, by the month of its decision date
+    records_by_framework: Counter  # framework -> every decision recorded under it
     municipalities: tuple[str, ...]
     frameworks: tuple[str, ...]
 
@@ -182,6 +199,20 @@ GROUP BY quarter, municipality
 """
 
 
+_CAP_BASES_SQL = f"""
+SELECT framework, cap_basis, COUNT(*)
+FROM records WHERE seq IN ({LATEST_SEQS}) AND outcome = '{ELIGIBLE}'
+GROUP BY framework, cap_basis
+"""
+
+_MONTHLY_SQL = f"""
+SELECT {month_sql('assessed_on')} AS month, outcome, COUNT(*)
+FROM records GROUP BY month, outcome
+"""
+
+_BY_FRAMEWORK_SQL = "SELECT framework, COUNT(*) FROM records GROUP BY framework"
+
+
 def recorded_counts(conn: sqlite3.Connection) -> RecordedCounts:
     """Outcomes, maximum amounts and routed decisions, as recorded in the decisions in force."""
     outcomes: Counter = Counter()
@@ -193,10 +224,20 @@ def recorded_counts(conn: sqlite3.Connection) -> RecordedCounts:
     routed: Counter = Counter()
     for quarter, municipality, n in conn.execute(_ROUTED_SQL):
         routed[(quarter, municipality)] += n
+    cap_bases: Counter = Counter()
+    for framework, basis, n in conn.execute(_CAP_BASES_SQL):
+        cap_bases[(framework, basis)] += n
+    monthly: Counter = Counter()
+    for month, outcome, n in conn.execute(_MONTHLY_SQL):
+        monthly[(month, outcome)] += n
+    by_framework = Counter({framework: n for framework, n in conn.execute(_BY_FRAMEWORK_SQL)})
     return RecordedCounts(
         outcomes=outcomes,
         maxima=maxima,
         routed=routed,
+        cap_bases=cap_bases,
+        monthly=monthly,
+        records_by_framework=by_framework,
         municipalities=tuple(sorted({m for _, m, _ in outcomes})),
         frameworks=tuple(f for f in FRAMEWORKS if any(key[0] == f for key in outcomes)),
     )
@@ -234,6 +275,7 @@ class LedgerStatistics:
     evaluated: EvaluatedCounts
     objections: tuple[ObjectionCount, ...]
     referrals: tuple[ReferralCount, ...]
+    objection_terms: tuple[ObjectionTermCount, ...] = ()
 
 
 def ledger_statistics(conn: sqlite3.Connection) -> LedgerStatistics:
@@ -244,6 +286,7 @@ def ledger_statistics(conn: sqlite3.Connection) -> LedgerStatistics:
         evaluated=evaluated_counts(conn),
         objections=tuple(objection_counts(conn)),
         referrals=tuple(referral_counts(conn)),
+        objection_terms=tuple(objection_term_counts(conn)),
     )
 
 
@@ -258,6 +301,7 @@ __all__ = [
     "evaluated_counts",
     "ledger_facts",
     "ledger_statistics",
+    "month_sql",
     "quarter_sql",
     "recorded_counts",
 ]
