@@ -1,6 +1,6 @@
 """The receipt of a release folder: a SHA-256 manifest of its files, optionally signed, and its check.
 
-``manifest.json`` lists every file of the release with its SHA-256 and size, the
+``manifest.json`` lists every file of the release with its SHA-256, the
 ledger head and the checkpoint the release was computed from. ``manifest.sig``
 (with ``--key``) is an Ed25519 signature of the manifest's exact bytes. The
 statistics database cannot hold its own hash, so ``_publicatie`` holds the
@@ -60,8 +60,7 @@ def manifest_bytes(files: dict[str, Path], *, ledger: dict, checkpoint: dict | N
         "generated": generated,
         "ledger": ledger,
         "checkpoint": checkpoint,
-        "files": {name: {"sha256": sha256_file(path), "bytes": path.stat().st_size}
-                  for name, path in sorted(files.items())},
+        "files": {name: {"sha256": sha256_file(path)} for name, path in sorted(files.items())},
     }
     return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
