@@ -288,3 +288,25 @@ def test_release_verify_bad_input_exits_2(signed, tmp_path):
         result = run("release", "verify", *args)
         assert result.exit_code == 2 and result.output.startswith(f"error: {field}: "), result.output
         assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_public_report_renders_in_headless_chromium_without_errors(signed):
+    from tests.support.browser import open_page
+
+    shot = Path(__file__).parent / "artifacts" / "release-vergelijking.png"
+    page = open_page(signed["dir"] / "vergelijking.html", screenshot=shot,
+                     evaluate=("document.querySelectorAll('svg rect.onderdrukt').length",))
+    assert page.errors == [] and page.external_requests == []
+    assert page.title == "Duurzaam herstel: geanonimiseerde statistiek"
+    assert page.values[0] > 0  # suppressed bars drawn as dashed boxes
+    assert page.screenshot.stat().st_size > 10_000
+
+
+def test_compare_reports_are_marked_internal(signed, tmp_path):
+    html, markdown = tmp_path / "c.html", tmp_path / "c.md"
+    result = run("compare", "--db", signed["ledger"], "--html", html, "--markdown", markdown)
+    assert result.exit_code == 0, result.output
+    assert "Intern, niet publiceren." in html.read_text(encoding="utf-8")
+    assert "**Intern, niet publiceren.**" in markdown.read_text(encoding="utf-8")
+    public = (signed["dir"] / "vergelijking.html").read_text(encoding="utf-8")
+    assert "Intern" not in public
