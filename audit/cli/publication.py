@@ -37,7 +37,7 @@ confidential in it. Check a release with 'dh-audit release verify DIR'."""
               help="Generation time as stated (default: this month, YYYY-MM). No date finer than a month.")
 @force_option("release folder and disclosure audit")
 def publish(db, out, audit_out, key, source, generated, force):
-    """Build the release: anonymised statistics, the report and a receipt.
+    """Build the release: statistics, report and receipt.
 
     It holds protected aggregates only, never a decision.
     """
