@@ -114,6 +114,11 @@ def _check_signature(directory: Path, manifest: bytes, public: Ed25519PublicKey)
     data = _load_json(signature_path)
     if data is None or data.get("format") != SIGNATURE_FORMAT:
         return f"{SIGNATURE} is not a release signature made by dh-audit"
+    if data.get("signed") != MANIFEST:
+        return f"{SIGNATURE} does not sign {MANIFEST}"
+    named = (data.get("key_id"), data.get("public_key"))
+    if named != (key_id(public), base64.b64encode(raw_public_key(public)).decode()):
+        return f"{SIGNATURE}: bad signature: it names another key than the one given"
     try:
         signature = base64.b64decode(str(data.get("signature", "")), validate=True)
     except ValueError:

@@ -16,6 +16,7 @@ DIR and renamed into place (`audit.outputs`), the receipt last.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import stat
 from pathlib import Path
@@ -144,8 +145,6 @@ def check_audit_target(audit_path: Path, directory: Path) -> None:
 
 
 def _add_report_hashes(database: Path, reports: dict[str, bytes]) -> None:
-    import hashlib
-
     conn = sqlite3.connect(database, isolation_level=None)
     try:
         conn.execute("BEGIN")

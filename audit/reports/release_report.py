@@ -117,15 +117,29 @@ KNOWN = {
 }
 
 
+#: The reading order of some categories (others keep the database's order; ``Totaal`` always comes last).
+ORDER = {
+    "overgang": list(names.TRANSITION_LABELS.values()),
+    "uitkomst": list(names.OUTCOME_LABELS.values()),
+    "verandering": [GAINS, LOSES],
+}
+
+
+def ordered(table: Table, dimension: str) -> list[str]:
+    found = table.values(dimension)
+    preferred = [v for v in ORDER.get(dimension, []) if v in found]
+    return preferred + [v for v in found if v not in preferred]
+
+
 def _label(dimension: str) -> str:
     return LABELS.get(dimension, dimension.replace("_", " ").capitalize())
 
 
 def _count_grid(table: Table, rows_dim: str, cols_dim: str, rows: list[Row], caption: str | None = None) -> Grid:
     sub = Table(table.name, table.dimensions, tuple(rows), table.amounts)
-    columns = sub.values(cols_dim)
+    columns = ordered(sub, cols_dim)
     body = []
-    for value in sub.values(rows_dim):
+    for value in ordered(sub, rows_dim):
         cells = []
         for column in columns:
             found = [r for r in rows if r.key[table.dimensions.index(rows_dim)] == value
@@ -172,7 +186,7 @@ def _transition_charts(table: Table) -> tuple[tuple[str, Markup], ...]:
     if set(table.dimensions) != {"gemeente", "overgang"}:
         return ()
     charts = []
-    overall = [(v, [table.cell(gemeente=TOTAL, overgang=v)]) for v in table.values("overgang") if v != TOTAL]
+    overall = [(v, [table.cell(gemeente=TOTAL, overgang=v)]) for v in ordered(table, "overgang") if v != TOTAL]
     rows = [(label, [cell.count if cell else None]) for label, [cell] in overall]
     if rows:
         title = "Alle gemeenten samen: aantal adressen per overgang"
@@ -193,7 +207,8 @@ def _transition_charts(table: Table) -> tuple[tuple[str, Markup], ...]:
 def _overall_transitions(table: Table) -> tuple[Grid, ...]:
     if set(table.dimensions) != {"gemeente", "overgang"}:
         return grids(table)
-    overall = table.where(gemeente=TOTAL)
+    position = {v: i for i, v in enumerate(ordered(table, "overgang"))}
+    overall = sorted(table.where(gemeente=TOTAL), key=lambda r: position[r.key[table.dimensions.index("overgang")]])
     first = _list_grid(table, overall, ("overgang",), "Alle gemeenten samen")
     return (first, *_per_place(table))
 

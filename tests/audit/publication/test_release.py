@@ -310,3 +310,14 @@ def test_compare_reports_are_marked_internal(signed, tmp_path):
     assert "**Intern, niet publiceren.**" in markdown.read_text(encoding="utf-8")
     public = (signed["dir"] / "vergelijking.html").read_text(encoding="utf-8")
     assert "Intern" not in public
+
+
+@pytest.mark.parametrize("field", ["format", "signed", "key_id", "public_key", "signature"])
+def test_release_verify_refuses_a_signature_with_any_field_changed(signed, tmp_path, field):
+    release = copy_release(signed, tmp_path)
+    data = json.loads((release / SIGNATURE).read_text())
+    value = data[field]
+    data[field] = value[:-6] + ("A" if value[-6] != "A" else "B") + value[-5:]
+    (release / SIGNATURE).write_text(json.dumps(data))
+    result = run("release", "verify", release, "--pubkey", signed["pub"])
+    assert result.exit_code == 1 and SIGNATURE in result.output, result.output
