@@ -204,6 +204,26 @@ def _transition_charts(table: Table) -> tuple[tuple[str, Markup], ...]:
     return tuple(charts)
 
 
+SERIES_COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2")
+
+
+def _monthly_chart(table: Table) -> tuple[tuple[str, Markup], ...]:
+    """A table by month and one other dimension (an outcome, say): one row per month, one bar per category."""
+    if "maand" not in table.dimensions or len(table.dimensions) != 2 or table.amounts:
+        return ()
+    other = next(d for d in table.dimensions if d != "maand")
+    series = [v for v in ordered(table, other) if v != TOTAL][: len(SERIES_COLOURS)]
+    months = [m for m in table.values("maand") if m != TOTAL]
+    if not series or not months:
+        return ()
+    rows = []
+    for month in months:
+        cells = [table.cell(**{"maand": month, other: v}) for v in series]
+        rows.append((month, [cell.count if cell else None for cell in cells]))
+    title = f"Per maand, per {_label(other).lower()}"
+    return ((title, release_bar_chart(title, rows, list(zip(series, SERIES_COLOURS)))),)
+
+
 def _overall_transitions(table: Table) -> tuple[Grid, ...]:
     if set(table.dimensions) != {"gemeente", "overgang"}:
         return grids(table)
@@ -226,11 +246,11 @@ def sections(release: Release) -> list[Section]:
         if name == names.OVERGANGEN:
             found.append(Section(name, title, intro, _overall_transitions(table), _transition_charts(table)))
         else:
-            found.append(Section(name, title, intro, grids(table)))
+            found.append(Section(name, title, intro, grids(table), _monthly_chart(table)))
     for name in sorted(set(release.tables) - set(KNOWN)):
         table = release.tables[name]
         if table.rows:
-            found.append(Section(name, name.replace("_", " ").capitalize(), "", grids(table)))
+            found.append(Section(name, name.replace("_", " ").capitalize(), "", grids(table), _monthly_chart(table)))
     return found
 
 

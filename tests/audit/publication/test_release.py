@@ -321,3 +321,24 @@ def test_release_verify_refuses_a_signature_with_any_field_changed(signed, tmp_p
     (release / SIGNATURE).write_text(json.dumps(data))
     result = run("release", "verify", release, "--pubkey", signed["pub"])
     assert result.exit_code == 1 and SIGNATURE in result.output, result.output
+
+
+def test_a_table_the_report_does_not_know_gets_its_own_section_and_chart(signed, tmp_path):
+    """A new table of the release (say, decisions per month) reaches the report without a change to the renderer."""
+    database = tmp_path / "statistiek.db"
+    shutil.copy(signed["dir"] / "statistiek.db", database)
+    conn = sqlite3.connect(database)
+    conn.execute("CREATE TABLE besluiten_per_maand (maand TEXT NOT NULL, uitkomst TEXT NOT NULL, aantal INTEGER, "
+                 "status TEXT NOT NULL)")
+    cells = {("2026-01", "in aanmerking"): 1234, ("2026-01", "niet in aanmerking"): None, ("2026-01", "Totaal"): 1251,
+             ("Totaal", "in aanmerking"): 1234, ("Totaal", "niet in aanmerking"): None, ("Totaal", "Totaal"): 1251}
+    conn.executemany("INSERT INTO besluiten_per_maand VALUES (?, ?, ?, ?)",
+                     [(*key, value, "onderdrukt" if value is None else "gepubliceerd")
+                      for key, value in cells.items()])
+    conn.commit()
+    conn.close()
+    html, markdown = render_release_report(database)
+    assert "## Besluiten per maand" in markdown and "| 2026-01 | 1.234 | *niet getoond* | 1.251 |" in markdown
+    assert "Per maand, per uitkomst" in html
+    numbers, texts = published_cells(database)
+    assert foreign_numbers(markdown, numbers, texts) == [] and foreign_numbers(html_text(html), numbers, texts) == []
