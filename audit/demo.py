@@ -5,7 +5,10 @@ the framework of its date; record a 2026 reassessment of every case assessed
 before 2026; record a handful of objections and referrals (`audit.demo_casework`);
 sign a checkpoint; verify; replay every record; compare `pilot-2024` with `2026`;
 find the boundary cases; write the reports and one objection dossier; publish
-the protected statistics. Every output lands in one directory.
+the release (protected statistics, the public report rendered from them and a
+receipt signed with the demo key) into ``release/`` with the same code as
+``dh-audit publish``, and the confidential disclosure audit beside the ledger,
+outside the release. Every output lands in one directory.
 
 The demo writes only into a new or empty directory, or, with ``force``, over
 its own earlier output: a list of what it wrote (`MANIFEST`) says which files
@@ -42,7 +45,7 @@ from audit.ledger.checkpointing import create_checkpoint
 from audit.log.checkpoints import Checkpoint, describe_checkpoint
 from audit.errors import BadInput
 from audit.ledger.store import Entry, Ledger, VerifyReport
-from audit.outputs import CHECKPOINT, HTML_REPORT, MARKDOWN_REPORT, Kind, is_ledger_file, output
+from audit.outputs import CHECKPOINT, HTML_REPORT, Kind, is_ledger_file, output
 from audit.log.signing import generate_keypair, load_private_key
 
 HISTORICAL_ACTOR = "demo-beoordelaar"
@@ -51,6 +54,10 @@ REASSESSMENT_FIRST_DAY = date(2026, 1, 5)
 REASSESSMENT_DAYS = 280  # reassessments are spread over 2026, from 5 January to early October
 MANIFEST = ".dh-audit-demo.json"
 LEDGER_NAME = "ledger.db"
+RELEASE_DIR = "release"
+STATISTICS = "statistiek.db"
+SOURCE = ("dh-audit demo: een verzonnen populatie van Groningse adressen. "
+          "Geen enkel adres, bedrag of dossier is echt.")
 DEMO_JSON = Kind("file made by dh-audit demo", lambda path: False)  # written only into an empty directory
 
 # `progress(label, total)` returns a context manager whose value is `update(n)`.
@@ -65,13 +72,16 @@ class DemoOutputs:
     head: Path
     checkpoint: Path
     public_key: Path
-    compare_html: Path
-    compare_markdown: Path
     boundary_html: Path
     boundary_json: Path
     replay_html: Path | None
     dossier_html: Path | None
-    stats: Path
+    release: Path
+    audit: Path
+
+    @property
+    def stats(self) -> Path:
+        return self.release / STATISTICS
 
 
 @attrs.frozen
@@ -268,18 +278,10 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
     boundary_summary = boundaries.summarise(iter(found), after.id)
 
     step("9/10 writing the reports and an objection dossier")
-    from audit.publication.comparison_tables import protect_comparison
-    from audit.reports.documents import (
-        boundary_pages, boundary_report, compare_report_html, compare_report_markdown, replay_report,
-    )
+    from audit.reports.documents import boundary_pages, boundary_report, replay_report
 
     head = scan.head(conn)
-    protected = protect_comparison(comparison)
-    compare_html = directory / "vergelijking.html"
-    compare_md = directory / "vergelijking.md"
     signed = describe_checkpoint(checkpoint, records)
-    _write(compare_html, compare_report_html(protected, before, after, head, signed), HTML_REPORT)
-    _write(compare_md, compare_report_markdown(protected, before, after, head, signed), MARKDOWN_REPORT)
     boundary_html = directory / "grensgevallen.html"
     if len(found) > boundaries.PAGES_ABOVE:  # as `dh-audit boundary --html`: an index page and one page per class
         index, pages = boundary_pages(found, boundary_summary, after, cases, head, boundary_html.stem)
@@ -319,13 +321,13 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
         dossier_html = directory / f"bezwaar-{chosen.id}.html"
         _write(dossier_html, render_dossier(Casework(ledger), chosen.id, casework.today), HTML_REPORT)
 
-    step("10/10 publishing the protected statistics")
-    stats = _publish(ledger_path, directory / "stats.db")
+    step("10/10 publishing the release: protected statistics, the public report and a signed receipt")
     ledger.close()
+    release, audit = _publish(ledger_path, directory / RELEASE_DIR, private)
     _write_manifest(directory)
     outputs = DemoOutputs(
-        directory, cases_path, ledger_path, head_path, checkpoint_path, public, compare_html, compare_md,
-        boundary_html, boundary_json, replay_html, dossier_html, stats,
+        directory, cases_path, ledger_path, head_path, checkpoint_path, public,
+        boundary_html, boundary_json, replay_html, dossier_html, release, audit,
     )
     return DemoSummary(
         written, len(seqs), len(again), verified, replayed, comparison, boundary_summary, signed, example, outputs,
@@ -333,11 +335,14 @@ def run_demo(directory: Path, n: int, seed: int, progress: Progress, step: Calla
     )
 
 
-def _publish(ledger_path: Path, out: Path) -> Path:
-    from audit.publication.publish import publish  # needs scipy for the disclosure audit
+def _publish(ledger_path: Path, release: Path, key: Path) -> tuple[Path, Path]:
+    """The release, as `dh-audit publish` makes it; the confidential audit beside the ledger, outside the release."""
+    from audit.publication.publish import default_audit_path
+    from audit.publication.release import publish_release  # needs scipy for the disclosure audit
 
-    publish(ledger_path, out, source_label="synthetisch (dh-audit demo)")
-    return out
+    audit = default_audit_path(ledger_path)
+    publish_release(ledger_path, release, audit_path=audit, key_path=key, source_label=SOURCE)
+    return release, audit
 
 
 def _tap(items, update):

@@ -145,6 +145,8 @@ SYNTHETIC_CASES = Kind("synthetic population made by dh-audit synth", _synthetic
 STATISTICS_DB = Kind("statistics database made by dh-audit publish", _statistics_db, sqlite=True)
 DISCLOSURE_AUDIT = Kind("disclosure audit made by dh-audit publish", _disclosure_audit)
 KEY = Kind("key", lambda path: False)  # never replaced
+RELEASE_RECEIPT = Kind("release receipt made by dh-audit publish", _json_format("dh-audit-release/"))
+RELEASE_SIGNATURE = Kind("release signature made by dh-audit publish", _json_format("dh-audit-release-signature/"))
 
 
 def _what_it_is(path: Path) -> str | None:
@@ -334,6 +336,22 @@ def _sync_directory(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether `path` is `folder` or lies under it (links resolved)."""
+    path, folder = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
+    return path == folder or folder in path.parents
+
+
+def journal_of_database(path: Path) -> Path | None:
+    """The SQLite database whose journal would live at `path` (``X.db-wal`` and the like), if there is one."""
+    for suffix in SIDE_FILES:
+        if path.name.endswith(suffix):
+            database = Path(str(path)[: -len(suffix)])
+            if database.is_file() and is_sqlite(database):
+                return database
+    return None
 
 
 # --- ledgers --------------------------------------------------------------------------------------

@@ -69,7 +69,8 @@ class Bench:
         self.logs.mkdir(exist_ok=True)
         self.requests = self.dir / f"requests-{self.n}.jsonl"
         self.ledger = self.dir / "ledger.db"
-        self.stats = self.dir / "statistiek.db"
+        self.release = self.dir / "release"
+        self.stats = self.release / "statistiek.db"
         self.addresses = 0
         self.prepared: list[str] = []
         self._counter = 0
@@ -119,8 +120,8 @@ class Bench:
             raise SystemExit(f"could not publish: {built.stderr_tail}")
 
     def _publish_command(self) -> list[str]:
-        return [*self.cli, "publish", "--db", str(self.ledger), "--out", str(self.stats),
-                "--generated", "2026-11", "--audit-report", str(self.dir / "disclosure-audit.json"), "--force"]
+        return [*self.cli, "publish", "--db", str(self.ledger), "--out", str(self.release), "--generated", "2026-11",
+                "--audit-out", str(self.dir / "disclosure-audit.VERTROUWELIJK.json"), "--force"]
 
     # --- the rows -------------------------------------------------------------------------
 
@@ -177,7 +178,7 @@ class Bench:
         self.ensure_ledger()
         operations = []
         for _ in range(self.repeat):
-            self.stats.unlink(missing_ok=True)
+            shutil.rmtree(self.release, ignore_errors=True)
             operations.append(self.measure("publish", self._publish_command()))
         return Result(SPEC_BY_KEY["publish"], tuple(operations))
 

@@ -35,7 +35,8 @@ LAZY_COMMANDS = {
     "proof": ("audit.cli.transparency", "Make and check inclusion and consistency proofs."),
     "objection": ("audit.cli.objections", "File, decide, list and report objections to decisions."),
     "referral": ("audit.cli.objections", "Refer not-eligible decisions to a hardship route."),
-    "publish": ("audit.cli.publication", "Build the anonymised statistics database from the ledger."),
+    "publish": ("audit.cli.publication", "Build the release: statistics, report and receipt."),
+    "release": ("audit.cli.publication", "Check a release folder made by 'dh-audit publish'."),
     "serve": ("audit.cli.publication", "Serve the statistics database with Datasette."),
     "demo": ("audit.cli.demo", "Run the main job end to end on a synthetic Groningen population."),
 }

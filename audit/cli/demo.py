@@ -56,15 +56,18 @@ def _describe_file(name: str, s: DemoSummary) -> tuple[str, bool]:
 _FILES = {
     "cases.jsonl": ("the synthetic population, one case per line", True),
     "ledger.db": ("the ledger: decisions, objections and referrals", True),
-    "ledger.db.disclosure-audit.json": ("disclosure audit: true values of the suppressed cells", True),
+    "ledger.db.VERTROUWELIJK.disclosure-audit.json": (
+        "the confidential disclosure audit: true values of the suppressed cells (mode 0600, outside release/)", True),
     "head.json": ("the ledger head, for verify --head", False),
     "checkpoint.json": ("the signed checkpoint", False),
     "keys/demo-sleutel": ("the demo's private signing key", True),
     "keys/demo-sleutel.pub": ("its public key", False),
-    "vergelijking.html": ("comparison report for Parliament (Dutch, protected counts)", False),
-    "vergelijking.md": ("the same report in Markdown", False),
+    "release/statistiek.db": ("the release: anonymised statistics (Datasette)", False),
+    "release/vergelijking.html": ("the release: report for Parliament, rendered from statistiek.db (Dutch)", False),
+    "release/vergelijking.md": ("the release: the same report in Markdown", False),
+    "release/manifest.json": ("the release's receipt: SHA-256 of its files and the checkpoint", False),
+    "release/manifest.sig": ("the receipt signed with the demo key", False),
     "grensgevallen.json": ("the boundary cases as JSON", True),
-    "stats.db": ("anonymised statistics (Datasette)", False),
     MANIFEST: ("the list of the demo's own files (for --force)", False),
 }
 
@@ -138,6 +141,8 @@ def _summary(s: DemoSummary, seconds: float, serving: bool = False) -> str:
         f"Files written in {o.directory} (a CONFIDENTIAL file names cases, holds true values or is a private key:"
         " never publish it):",
         *_files(s),
+        f"Publish only the folder {o.release} (the release); the disclosure audit {o.audit.name} is CONFIDENTIAL"
+        " and stays outside it.",
         "",
         "Next, try:",
         f"  dh-audit verify --db {o.ledger} --head {o.head}",
@@ -152,9 +157,10 @@ def _summary(s: DemoSummary, seconds: float, serving: bool = False) -> str:
         f"  dh-audit referral list --db {o.ledger}",
         f"  dh-audit proof inclusion --db {o.ledger} --seq 1 --head {o.checkpoint} --out {proof}",
         f"  dh-audit proof verify --proof {proof} --checkpoint {o.checkpoint} --pubkey {o.public_key}",
+        f"  dh-audit release verify {o.release} --pubkey {o.public_key}",
     ]
     if not serving:
-        lines.append(f"  dh-audit serve {o.stats}")
+        lines.append(f"  dh-audit serve {o.release}")
     return "\n".join(lines)
 
 
@@ -192,7 +198,7 @@ def demo(directory, count, seed, serve, port, force):
     click.echo(_summary(summary, time.monotonic() - started, serving=serve))
     if serve:
         click.echo(f"\nDatasette: http://{DEFAULT_HOST}:{port}/  (Ctrl-C stops it)")
-        run_server(summary.outputs.stats, port=port, host=DEFAULT_HOST)
+        run_server(summary.outputs.release, port=port, host=DEFAULT_HOST)
 
 
 COMMANDS = (demo,)

@@ -7,7 +7,10 @@ the source. It holds no case id, no address id, no date finer than a month, and
 none of the detailed suppression reasons (they would undo the suppression).
 
 The confidential audit of the suppression (true values and feasible intervals)
-is written next to the ledger, never into the statistics database. Publishing
+is never written into the statistics database: `publish` puts it where it is told (by
+default next to the ledger), readable by its owner only (mode 0600), under a name that
+says it is confidential. `audit.publication.release` builds the whole release folder
+(statistics, report, receipt) and requires the audit's place to be given. Publishing
 fails with `audit.publication.disclosure.DisclosureError` when a suppressed cell cannot be
 protected.
 
@@ -89,10 +92,15 @@ class PublicationSummary:
         )
 
 
+CONFIDENTIAL_MARK = "VERTROUWELIJK"
+AUDIT_SUFFIX = f".{CONFIDENTIAL_MARK}.disclosure-audit.json"
+AUDIT_MODE = 0o600
+
+
 def default_audit_path(ledger_path: str | Path) -> Path:
     """Where the confidential audit goes by default: next to the ledger, never next to the publication."""
     ledger_path = Path(ledger_path)
-    return ledger_path.with_name(ledger_path.name + ".disclosure-audit.json")
+    return ledger_path.with_name(ledger_path.name + AUDIT_SUFFIX)
 
 
 def current_month() -> str:
@@ -106,8 +114,9 @@ def suppression_rules(policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
         f"Een aantal van 1 tot en met {policy.threshold - 1} is onderdrukt, en ook een 0 die iets over een groep "
         "zou verraden (primaire onderdrukking). Om die cellen te beschermen zijn ook andere cellen onderdrukt, "
         "over alle tabellen samen (secundaire onderdrukking): geen onderdrukte cel is terug te rekenen uit de "
-        "totalen en de andere tabellen. Dat is gecontroleerd: voor elke onderdrukte cel is met lineaire "
-        "programmering het kleinste en het grootste mogelijke getal berekend; dat verschil is minstens "
+        "totalen, de andere tabellen en de openbare regels. Dat is gecontroleerd zoals een aanvaller het zou doen: "
+        "voor elke onderdrukte cel is met geheeltallige programmering het kleinste en het grootste mogelijke "
+        "getal berekend, over alle tabellen samen; dat verschil is minstens "
         f"{policy.threshold} (bij grote aantallen minstens {float(policy.protection_fraction * 100):g}% van het aantal). "
         f"Een som of gemiddelde van bedragen staat er alleen als minstens {policy.min_contributors} besluiten "
         f"eraan bijdragen en de p%-regel (p = {float(policy.p_percent):g}) geen probleem ziet. Bedragen zijn afgerond "
@@ -261,19 +270,61 @@ def _write(path: Path, result: ProtectionResult, info: list[tuple[str, str]]) ->
     return summaries
 
 
-def _write_audit(target: Output, result: ProtectionResult, stats: LedgerStatistics, generated: str,
-                 out_path: Path) -> None:
+def audit_report(result: ProtectionResult, stats: LedgerStatistics, generated: str, publication: str) -> bytes:
+    """The confidential audit: the true values and feasible intervals of the suppressed cells."""
     report = {
         "confidential": "Contains true values of suppressed cells. Never publish this file.",
-        "publication": out_path.name,
+        "publication": publication,
         "generated": generated,
         "ledger_id": stats.facts.ledger_id,
         "ledger_head": {"seq": stats.facts.records, "hash": stats.facts.head_hash},
         "ok": result.audit.ok,
         "entries": result.audit.to_records(),
     }
+    return (json.dumps(report, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
-    target.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+
+def write_audit(target: Output, data: bytes) -> Path:
+    """Write the confidential audit readable by its owner only (mode 0600), atomically."""
+
+    def write(temp: Path) -> None:
+        temp.write_bytes(data)
+
+    return target.write_with(write, mode=AUDIT_MODE)
+
+
+@attrs.frozen
+class Prepared:
+    """The protected tables of one ledger snapshot, ready to be written."""
+
+    stats: LedgerStatistics
+    checkpoint: Checkpoint | None
+    result: ProtectionResult
+    info: tuple[tuple[str, str], ...]
+    generated: str
+
+
+def check_generated(generated: str | None) -> str:
+    generated = current_month() if generated is None else generated
+    if _DAY.search(generated):
+        raise BadInput("generated", f"must not be finer than a month (got {generated!r})")
+    return generated
+
+
+def prepare(ledger_path: Path, *, generated: str, source_label: str | None = None,
+            policy: DisclosurePolicy = DEFAULT_POLICY) -> Prepared:
+    """Verify and read the ledger, and protect every table of the release together."""
+    stats, checkpoint = _read(ledger_path)
+    tables = publication_tables(stats)
+    result = protect(tables.tables, tables.relations, policy=policy)
+    source = source_label or (SYNTHETIC_SOURCE if stats.facts.synthetic else LEDGER_SOURCE)
+    info = _publication_rows(stats, checkpoint, source, generated, policy)
+    return Prepared(stats, checkpoint, result, tuple(info), generated)
+
+
+def write_statistics(path: Path, prepared: Prepared) -> list[TableSummary]:
+    """Write the statistics database of `prepared` at `path` (a new or empty file)."""
+    return _write(path, prepared.result, list(prepared.info))
 
 
 def publish(
@@ -286,38 +337,40 @@ def publish(
     policy: DisclosurePolicy = DEFAULT_POLICY,
     force: bool = False,
 ) -> PublicationSummary:
-    """Build STATS.db from the ledger: protected aggregates only, replaced atomically.
+    """Build the statistics database alone from the ledger: protected aggregates only, replaced atomically.
 
-    `source_label` names the source in ``_publicatie`` (default: synthetic data when
-    every case id marks invented data, otherwise the ledger). `generated` is the
-    generation time as stated (default: the current month, ``YYYY-MM``; give a
-    fixed string for reproducible files). The confidential audit goes to
-    `audit_path` (default: next to the ledger). An existing publication or audit is
-    replaced only with `force`; a ledger, a key or any other file never is (`audit.outputs`).
+    The release (`audit.publication.release.publish_release`, ``dh-audit publish``) adds the
+    report and the receipt beside it. `source_label` names the source in ``_publicatie``
+    (default: synthetic data when every case id marks invented data, otherwise the ledger).
+    `generated` is the generation time as stated (default: the current month, ``YYYY-MM``;
+    give a fixed string for reproducible files). The confidential audit goes to `audit_path`
+    (default: next to the ledger), mode 0600. An existing publication or audit is replaced only
+    with `force`; a ledger, a key or any other file never is (`audit.outputs`).
     """
     ledger_path, out_path = Path(ledger_path), Path(out_path)
-    generated = current_month() if generated is None else generated
-    if _DAY.search(generated):
-        raise BadInput("generated", f"must not be finer than a month (got {generated!r})")
+    generated = check_generated(generated)
     check_ledger_path(ledger_path, create=False)
     given = inputs(db=ledger_path)
     out = output(out_path, "--out", STATISTICS_DB, force=force, inputs=given)
     audit_target = Path(audit_path) if audit_path is not None else default_audit_path(ledger_path)
-    audit_out = output(audit_target, "--audit-report", DISCLOSURE_AUDIT, force=force, inputs=given)
+    audit_out = output(audit_target, "--audit-out", DISCLOSURE_AUDIT, force=force, inputs=given)
     distinct(out, audit_out)
-    stats, checkpoint = _read(ledger_path)
-    tables = publication_tables(stats)
-    result = protect(tables.tables, tables.relations, policy=policy)
-    source = source_label or (SYNTHETIC_SOURCE if stats.facts.synthetic else LEDGER_SOURCE)
-    info = _publication_rows(stats, checkpoint, source, generated, policy)
+    prepared = prepare(ledger_path, generated=generated, source_label=source_label, policy=policy)
     summaries: list[TableSummary] = []
 
     def write(temp: Path) -> None:
-        summaries.extend(_write(temp, result, info))
+        summaries.extend(write_statistics(temp, prepared))
 
-    _write_audit(audit_out, result, stats, generated, out_path)
+    write_audit(audit_out, audit_report(prepared.result, prepared.stats, generated, out_path.name))
     out.write_with(write)
+    return summary_of(prepared, out_path, audit_target, summaries)
+
+
+def summary_of(prepared: Prepared, out_path: Path, audit_path: Path,
+               summaries: list[TableSummary]) -> PublicationSummary:
+    stats = prepared.stats
     return PublicationSummary(
-        out_path=out_path, audit_path=audit_target, records=stats.facts.records, head_hash=stats.facts.head_hash,
-        checkpoint=checkpoint, generated=generated, tables=tuple(summaries), profiles=stats.evaluated.profiles,
+        out_path=out_path, audit_path=audit_path, records=stats.facts.records, head_hash=stats.facts.head_hash,
+        checkpoint=prepared.checkpoint, generated=prepared.generated, tables=tuple(summaries),
+        profiles=stats.evaluated.profiles,
     )

@@ -6,9 +6,13 @@ table is a decision ledger and is refused, and so is a file without the
 ``datasette -i``), so no request can change it; the canned queries are plain
 SELECTs and none allows writes.
 
-`datasette_metadata.json` names the statistics database ``statistiek``.
-Datasette names a database after its file, so `metadata_for` renames that entry
-(and the database of every dashboard chart) to the name of the file served.
+`datasette_metadata.json` names the statistics database ``statistiek``, the name of
+the file in a release folder (``DIR/statistiek.db``), so plain
+``datasette DIR/statistiek.db -m datasette_metadata.json`` shows every description and
+canned query. Datasette names a database after its file, so `metadata_for` renames
+that entry (and the database of every dashboard chart) when a file of another name
+is served. Datasette's own interface text is Dutch through the templates in
+``templates/datasette`` (`template_dir`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,16 @@ LEDGER_TABLES = ("records", "objection_events", "merkle_nodes", "checkpoints")
 
 _HERE = Path(__file__).resolve().parents[1]  # the audit package
 METADATA_PATHS = (_HERE / METADATA_FILE, _HERE.parent / METADATA_FILE)
+TEMPLATE_PATHS = (_HERE / "templates" / "datasette", _HERE.parent / "templates" / "datasette")
+RELEASE_DATABASE = "statistiek.db"
+
+
+def template_dir() -> Path:
+    """Datasette's templates in Dutch: installed inside the package, or under templates/ in a checkout."""
+    for path in TEMPLATE_PATHS:
+        if path.is_dir():
+            return path
+    raise FileNotFoundError(f"the Datasette templates are missing (looked in {', '.join(map(str, TEMPLATE_PATHS))})")
 
 
 def metadata_path() -> Path:
@@ -71,8 +85,10 @@ def metadata_for(stats_path: str | Path) -> dict:
 
 
 def check_publication(stats_path: str | Path) -> Path:
-    """Refuse anything but a statistics database made by `publish` (a ledger above all)."""
+    """Refuse anything but a statistics database made by `publish` (a ledger above all); a folder means DIR/statistiek.db."""
     path = Path(stats_path)
+    if path.is_dir():
+        path = path / RELEASE_DATABASE
     if not path.is_file():
         raise BadInput("STATS.db", f"no file at {path}")
     tables = sqlite_tables(path) if is_sqlite(path) else None  # read without leaving a -wal or -shm behind
@@ -136,6 +152,7 @@ def datasette_app(stats_path: str | Path):
         immutables=[str(path)],
         metadata=metadata_for(path),
         settings={"default_allow_sql": True, "allow_download": True, "suggest_facets": False},
+        template_dir=str(template_dir()),
     )
 
 
@@ -150,6 +167,6 @@ def serve(stats_path: str | Path, port: int = DEFAULT_PORT, host: str = DEFAULT_
     from .datasette_limits import limit_heap
 
     limit_heap()
-    ds = datasette_app(stats_path)
+    ds = datasette_app(check_publication(stats_path))
     asyncio.run(ds.invoke_startup())
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)

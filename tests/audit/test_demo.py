@@ -29,8 +29,9 @@ def test_demo_runs_end_to_end(tmp_path):
     assert cases == 600 and reassessed > 0
     assert f"= {report.records} records" in text
 
-    for name in ("cases.jsonl", "ledger.db", "head.json", "checkpoint.json", "vergelijking.html",
-                 "vergelijking.md", "grensgevallen.html", "grensgevallen.json", "stats.db", "keys/demo-sleutel.pub"):
+    for name in ("cases.jsonl", "ledger.db", "head.json", "checkpoint.json", "release/vergelijking.html",
+                 "release/vergelijking.md", "grensgevallen.html", "grensgevallen.json", "release/statistiek.db",
+                 "release/manifest.json", "release/manifest.sig", "keys/demo-sleutel.pub"):
         assert (out / name).stat().st_size > 0, name
     assert list(out.glob("herhaling-SYN-*.html")), "no replay report"
 
@@ -41,7 +42,13 @@ def test_demo_runs_end_to_end(tmp_path):
     boundary = json.loads((out / "grensgevallen.json").read_text())
     assert boundary["summary"]["boundary_cases"] == len(boundary["cases"])
 
-    stats = sqlite3.connect(out / "stats.db")
+    # The release is signed with the demo key and checks out with no ledger.
+    verified = CliRunner().invoke(main, ["release", "verify", str(out / "release"), "--pubkey",
+                                         str(out / "keys/demo-sleutel.pub")])
+    assert verified.exit_code == 0 and "signature valid" in verified.output, verified.output
+    assert sorted(p.name for p in (out / "release").iterdir()) == [
+        "manifest.json", "manifest.sig", "statistiek.db", "vergelijking.html", "vergelijking.md"]
+    stats = sqlite3.connect(out / "release" / "statistiek.db")
     tables = {row[0] for row in stats.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "records" not in tables and len(tables) >= 6
     # The seeded objections and referrals reach the published tables (a handful: their counts are suppressed).
@@ -86,12 +93,17 @@ def test_demo_records_objections_and_referrals_and_writes_a_dossier(tmp_path):
         line = next((line for line in text.splitlines() if line.strip().startswith(name + " ")), None)
         assert line is not None, name
         assert re.search(r" [0-9.]+ (B|kB|MB) ", line), line
-    for name in ("ledger.db", "ledger.db.disclosure-audit.json", "keys/demo-sleutel", dossier.name):
+    audit = out / "ledger.db.VERTROUWELIJK.disclosure-audit.json"
+    assert audit.stat().st_mode & 0o777 == 0o600
+    for name in ("ledger.db", audit.name, "keys/demo-sleutel", dossier.name):
         assert "CONFIDENTIAL" in next(line for line in text.splitlines() if line.strip().startswith(name + " "))
-    assert "CONFIDENTIAL" not in next(line for line in text.splitlines() if line.strip().startswith("stats.db "))
+    for name in ("release/statistiek.db", "release/vergelijking.html", "release/manifest.json"):
+        assert "CONFIDENTIAL" not in next(line for line in text.splitlines() if line.strip().startswith(name + " "))
+    assert f"the disclosure audit {audit.name} is CONFIDENTIAL" in text
     suggested = text.split("Next, try:")[1]
     assert "--out proof.json" not in suggested and f"--out {out / 'proof.json'}" in suggested
-    assert f"dh-audit serve {out / 'stats.db'}" in suggested
+    assert f"dh-audit serve {out / 'release'}" in suggested
+    assert f"dh-audit release verify {out / 'release'} --pubkey {out / 'keys' / 'demo-sleutel.pub'}" in suggested
     assert "5 objections (" in text and "4 referrals (" in text and "1 signed checkpoint matches" in text
     assert "Berekend" not in text and "ondertekend" not in text  # English throughout
 
@@ -125,7 +137,8 @@ def test_demo_reruns_in_the_same_directory_only_with_force(tmp_path):
 def test_demo_never_removes_a_file_it_did_not_make(tmp_path):
     out = tmp_path / "demo"
     assert CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "30"]).exit_code == 0
-    (out / "stats.db").write_bytes((out / "stats.db").read_bytes() + b"changed")  # a demo file changed since
+    stats = out / "release" / "statistiek.db"
+    stats.write_bytes(stats.read_bytes() + b"changed")  # a demo file changed since
     for added in (None, out / "notities.txt"):
         if added is not None:
             added.write_text("mijn eigen aantekeningen")
@@ -134,7 +147,7 @@ def test_demo_never_removes_a_file_it_did_not_make(tmp_path):
             result = CliRunner().invoke(main, ["demo", "--dir", str(out), "--n", "30", *extra])
             assert result.exit_code == 2 and result.output.startswith("error: --dir: "), result.output
             assert len(result.output.strip().splitlines()) == 1
-            assert ("notities.txt" if added else "stats.db (changed") in result.output
+            assert ("notities.txt" if added else "release/statistiek.db (changed") in result.output
         assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
     foreign = tmp_path / "foreign"

@@ -13,6 +13,7 @@ import gc
 import hashlib
 import os
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -80,14 +81,15 @@ class Row(NamedTuple):
     argv: Callable[[Env, Path, Path], list]  # (env, target, a fresh folder for other outputs)
     inputs: tuple[str, ...]  # Env fields that are inputs of the command
     force: bool = True  # whether an existing output of its own kind may be replaced with --force
+    folder: bool = False  # the output is a folder (a release): new, empty, or an earlier one of its own kind
 
 
 def _publish_out(e, target, spare):
-    return ["publish", "--db", e.ledger, "--out", target, "--audit-report", spare / "audit.json"]
+    return ["publish", "--db", e.ledger, "--out", target, "--audit-out", spare / "audit.VERTROUWELIJK.json"]
 
 
 def _publish_audit(e, target, spare):
-    return ["publish", "--db", e.ledger, "--out", spare / "stats.db", "--audit-report", target]
+    return ["publish", "--db", e.ledger, "--out", spare / "release", "--audit-out", target]
 
 
 TABLE = [
@@ -112,8 +114,11 @@ TABLE = [
         lambda e, t, s: ["boundary", "--db", e.ledger, "--html", t, "--pages-above", 0], ("ledger",)),
     Row("objection dossier", "--out", ".html",
         lambda e, t, s: ["objection", "dossier", "--db", e.ledger, "--id", 1, "--out", t], ("ledger",)),
-    Row("publish", "--out", ".db", _publish_out, ("ledger",)),
-    Row("publish", "--audit-report", ".json", _publish_audit, ("ledger",)),
+    Row("publish", "--out", ".release", _publish_out, ("ledger",), folder=True),
+    # Signed: the key is an input too.
+    Row("publish", "--out", ".release",
+        lambda e, t, s: [*_publish_out(e, t, s), "--key", e.key], ("ledger", "key"), folder=True),
+    Row("publish", "--audit-out", ".VERTROUWELIJK.json", _publish_audit, ("ledger",)),
 ]
 IDS = [f"{row.command} {row.option}" for row in TABLE]
 
@@ -124,7 +129,7 @@ ELSEWHERE = {
 }
 
 _WRITES = re.compile(r"\b(writ\w*|where|creat\w*|\(re\)place|output)\b", re.IGNORECASE)
-_OUTPUT_NAMES = {"--out", "--output", "--html", "--markdown", "--dir", "--audit-report"}
+_OUTPUT_NAMES = {"--out", "--output", "--html", "--markdown", "--dir", "--audit-out"}
 
 
 def _commands(command: click.Command, path=()):
@@ -212,6 +217,8 @@ def test_an_output_never_replaces_a_file_of_another_kind_or_a_directory(env, row
     conn.close()
     folder = tmp_path / f"folder{row.suffix}"
     folder.mkdir()
+    if row.folder:  # an empty folder is a valid release target; one holding someone's file is not
+        (folder / "mijn.txt").write_text("van iemand anders\n")
     for target in (notes, stranger, folder, env.cases if row.command != "synth" else env.checkpoint):
         for extra in ((), forced):
             _attack(env, row, target, tmp_path, *extra)
@@ -227,14 +234,17 @@ def test_an_output_of_its_own_kind_is_replaced_only_with_force_and_atomically(en
     assert made.exit_code == 0, made.output
     assert target.stat().st_size > 0
     for path in spare.iterdir():
-        path.unlink()
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
     _attack(env, row, target, spare)  # exists: without --force (keygen: ever) it stays
     if not row.force:
         return
-    inode = target.stat().st_ino
+    replaced_file = target / "statistiek.db" if row.folder else target
+    inode = replaced_file.stat().st_ino
+    for path in spare.iterdir():
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
     replaced = run(*row.argv(env, target, spare), "--force")
     assert replaced.exit_code == 0, replaced.output
-    assert target.stat().st_ino != inode  # a new file renamed over the old one
+    assert replaced_file.stat().st_ino != inode  # a new file renamed over the old one
     assert not [p.name for p in tmp_path.rglob("*.tmp*")], "a temporary file was left behind"
     _assert_ledger_intact(env)
 
@@ -250,7 +260,7 @@ def test_the_reported_reproduction_is_refused(env):
 def test_two_outputs_of_one_command_must_differ(env, tmp_path):
     same = tmp_path / "rapport"
     _assert_refused(run("compare", "--db", env.ledger, "--html", same, "--markdown", same), "--markdown")
-    _assert_refused(run("publish", "--db", env.ledger, "--out", same, "--audit-report", same), "--audit-report")
+    _assert_refused(run("publish", "--db", env.ledger, "--out", same, "--audit-out", same), "--audit-out")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -325,10 +335,10 @@ def _stranger_sqlite(path: Path, wal: bool = False) -> Path:
 @pytest.fixture(scope="module")
 def stats_db(env, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("stats")
-    out = folder / "stats.db"
-    result = run("publish", "--db", env.ledger, "--out", out, "--audit-report", folder / "audit.json")
+    out = folder / "release"
+    result = run("publish", "--db", env.ledger, "--out", out, "--audit-out", folder / "audit.VERTROUWELIJK.json")
     assert result.exit_code == 0, result.output
-    return out
+    return out / "statistiek.db"
 
 
 def _strangers(tmp_path: Path, stats_db: Path) -> list[Path]:
@@ -372,7 +382,7 @@ COMMANDS_WITH_DB = [
     ["objection", "file", "--seq", 1, "--sent-on", "2026-02-17", "--received-on", "2026-03-02", "--committee",
      "--actor", "r"],
     ["objection", "list"], ["referral", "file", "--seq", 1, "--route", "ivs", "--actor", "r"], ["referral", "list"],
-    ["publish", "--out", "{spare}/s.db", "--audit-report", "{spare}/a.json"],
+    ["publish", "--out", "{spare}/s", "--audit-out", "{spare}/a.VERTROUWELIJK.json"],
 ]
 
 

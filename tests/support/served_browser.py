@@ -38,10 +38,11 @@ def _evaluate(tools: _DevTools, session: str, expression: str):
 
 
 def open_url(url: str, screenshot: Path | None = None, width: int = 1280, ready: str | None = None,
-             ready_timeout_s: float = 30.0) -> tuple[PageReport, bool]:
+             ready_timeout_s: float = 30.0, evaluate: tuple[str, ...] = ()) -> tuple[PageReport, bool]:
     """Load `url`, wait for `ready` (a JS expression) to be true; collect errors; optionally save a PNG.
 
-    Returns the report and whether `ready` became true (True when no `ready` was given).
+    Returns the report (with the values of the `evaluate` expressions, once ready) and whether
+    `ready` became true (True when no `ready` was given).
     """
     binary = chromium_path()
     if binary is None:
@@ -66,6 +67,7 @@ def open_url(url: str, screenshot: Path | None = None, width: int = 1280, ready:
                 if not became_ready:
                     time.sleep(0.2)
             title = _evaluate(tools, session, "document.title") or ""
+            values = [_evaluate(tools, session, expression) for expression in evaluate]
             saved = None
             if screenshot is not None:
                 metrics = tools.call("Page.getLayoutMetrics", session=session)
@@ -92,7 +94,7 @@ def open_url(url: str, screenshot: Path | None = None, width: int = 1280, ready:
             ws.close()
             _stop(process)
     errors, warnings, external = sort_events(tools.events, _external)
-    return PageReport(url, errors, warnings, external, title, saved), became_ready
+    return PageReport(url, errors, warnings, external, title, saved, values), became_ready
 
 
 __all__ = ["LOCAL_HOSTS", "open_url"]

@@ -181,7 +181,8 @@ def test_checkpoint_publish_and_verify_refuse_a_rewritten_and_rechained_history(
     assert signed.exit_code == 1
     assert len(signed.output.strip().splitlines()) == 1 and "does not verify, so it is not signed" in signed.output
     assert not (tmp_path / "cp2.json").exists()
-    published = run("publish", "--db", db, "--out", tmp_path / "stats.db", "--generated", "2026-11")
+    published = run("publish", "--db", db, "--out", tmp_path / "stats.db", "--generated", "2026-11",
+                    "--audit-out", tmp_path / "audit.VERTROUWELIJK.json")
     assert published.exit_code == 1
     assert len(published.output.strip().splitlines()) == 1 and "nothing is published" in published.output
     assert not (tmp_path / "stats.db").exists()

@@ -5,6 +5,8 @@ Screenshots go to tests/artifacts/ (datasette-index.png, datasette-table.png, da
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import urllib.request
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import pytest
 from tests.support.publication_ledger import build
 from tests.support.served_browser import open_url
 from tests.support.served_datasette import listening_addresses, running_server
-from audit.publication.publish import publish
+from audit.publication.release import publish_release
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHARTS = "document.querySelectorAll('.dashboard-card-chart canvas, .dashboard-card-chart svg').length"
@@ -21,11 +23,12 @@ CHARTS = "document.querySelectorAll('.dashboard-card-chart canvas, .dashboard-ca
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
-    ledger = build(tmp_path_factory.mktemp("ledger") / "ledger.db", 6000, seed=13)
-    out = tmp_path_factory.mktemp("site") / "statistiek.db"
-    publish(ledger, out, generated="2026-11")
-    with running_server(out) as server:
-        yield server, out
+    folder = tmp_path_factory.mktemp("ledger")
+    ledger = build(folder / "ledger.db", 6000, seed=13)
+    release = tmp_path_factory.mktemp("site") / "release"
+    publish_release(ledger, release, audit_path=folder / "audit.VERTROUWELIJK.json", generated="2026-11")
+    with running_server(release) as server:  # `dh-audit serve DIR`
+        yield server, release / "statistiek.db"
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +46,7 @@ def test_serve_listens_on_loopback_only(running):
     "name, path, title, ready",
     [
         ("index", "/", "Duurzaam herstel: geanonimiseerde statistiek", None),
-        ("table", "/statistiek/overgangen", "statistiek: overgangen", None),
+        ("table", "/statistiek/overgangen", "statistiek: overgangen: ", None),
         ("query", "/statistiek/wie_verliest_per_gemeente", "statistiek",
          "document.querySelector('h1').textContent.includes('Wie verliest onder 2026, per gemeente')"),
         ("dashboard", "/-/dashboards/overzicht", "Wie wint en wie verliest onder de regels van 2026", f"{CHARTS} >= 5"),
@@ -65,3 +68,48 @@ def test_the_table_page_shows_the_dutch_description_and_suppressed_cells(server)
         html = response.read().decode()
     assert "Uitkomsten van de besluiten die nu gelden" in html and "CC BY 4.0" in html
     assert "onderdrukt" in html
+
+
+def test_datasettes_own_text_is_dutch(server):
+    base, _ = server
+    pages = {}
+    for path in ("/", "/statistiek", "/statistiek/overgangen", "/statistiek/wie_verliest_per_gemeente"):
+        with urllib.request.urlopen(base + path, timeout=10) as response:
+            pages[path] = response.read().decode()
+    assert "Gemaakt met" in pages["/"] and "Powered by" not in pages["/"] and "Licentie:" in pages["/"]
+    assert re.search(r"[0-9.]+ rijen in 10 tabellen", pages["/"]) and " rows in " not in pages["/"]
+    assert "Vaste vragen" in pages["/statistiek"] and "Eigen SQL-vraag" in pages["/statistiek"]
+    table = pages["/statistiek/overgangen"]
+    assert re.search(r"<h3>[0-9.]+ rijen", table) and "Toepassen" in table and "Deze gegevens als" in table
+    assert "<em>niet getoond</em>" in table  # a suppressed count in the table, not an empty cell
+    for english in ("Apply", "This data as", "Advanced export", "Custom SQL query", "Powered by"):
+        assert english not in table, english
+    assert "SQL uitvoeren" in pages["/statistiek/wie_verliest_per_gemeente"]
+
+
+def _chart_text(slug: str) -> str:
+    return f"(document.querySelector('#chart-{slug} svg') || {{textContent: ''}}).textContent"
+
+
+def test_the_dashboard_keeps_every_category_and_speaks_dutch_numbers(server):
+    base, stats = server
+    conn = sqlite3.connect(stats)
+    places = [r[0] for r in conn.execute("SELECT DISTINCT gemeente FROM overgangen WHERE gemeente <> 'Totaal'")]
+    hidden = conn.execute("SELECT COUNT(*) FROM overgangen WHERE overgang IN ('komt erbij', 'valt af') "
+                          "AND gemeente <> 'Totaal' AND aantal IS NULL").fetchone()[0]
+    classes = [r[0] for r in conn.execute("SELECT klasse FROM grensgevallen WHERE klasse <> 'Totaal'")]
+    slugs = ("winst_verlies", "overgangen_totaal", "grensgevallen", "maximum_gemiddeld")
+    ready = " && ".join(f"{_chart_text(slug)}.length > 0" for slug in slugs)
+    page, became_ready = open_url(base + "/-/dashboards/overzicht", ready=ready,
+                                  evaluate=tuple(_chart_text(slug) for slug in slugs))
+    assert became_ready and page.errors == []
+    changes, overall, boundary, means = page.values
+    assert all(place in changes for place in places), "a municipality is missing from the chart"
+    assert hidden > 0 and changes.count("niet getoond") >= hidden
+    assert all(name in boundary for name in classes)
+    total = conn.execute("SELECT aantal FROM overgangen WHERE gemeente = 'Totaal' AND overgang = 'blijft buiten'")
+    (outside,) = total.fetchone()
+    if outside is not None and outside >= 1000:
+        assert f"{outside:,}".replace(",", ".") in overall
+    assert not re.search(r"\d,\d{3}", overall + boundary + means), "an English thousands separator"
+    assert re.search(r"€ \d{3}\.\d{3}", means), means

@@ -15,8 +15,10 @@ from audit.cli import main
 from audit.errors import BadInput
 from audit.publication.tables import SQL_TABLES
 from audit.publication.publish import PUBLICATION_TABLE, publish
+from audit.publication.release import publish_release
 from audit.publication.serve import (
-    DATABASE_KEY, check_port_free, check_publication, datasette_app, load_metadata, metadata_for, serve,
+    DATABASE_KEY, check_port_free, check_publication, datasette_app, load_metadata, metadata_for, metadata_path,
+    serve, template_dir,
 )
 
 
@@ -152,3 +154,41 @@ def test_a_port_in_use_is_one_line_suggesting_another_port_and_nothing_is_served
     assert "choose a free port with --port" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "serving" not in result.output
     check_port_free("127.0.0.1", port)  # free again once the other listener is gone
+
+
+@pytest.fixture(scope="module")
+def release(site, tmp_path_factory):
+    ledger, _ = site
+    folder = tmp_path_factory.mktemp("release")
+    publish_release(ledger, folder / "release", audit_path=folder / "audit.VERTROUWELIJK.json", generated="2026-11")
+    return folder / "release"
+
+
+def test_plain_datasette_on_the_release_shows_every_description_and_canned_query(release):
+    """`datasette DIR/statistiek.db -m datasette_metadata.json`, as anyone would run it: no renaming needed."""
+    from datasette.app import Datasette
+
+    metadata = json.loads(metadata_path().read_text(encoding="utf-8"))
+    ds = Datasette([str(release / "statistiek.db")], metadata=metadata)
+    database = metadata["databases"][DATABASE_KEY]
+    paths = [f"/{DATABASE_KEY}", *(f"/{DATABASE_KEY}/{t}" for t in database["tables"])]
+    paths += [f"/{DATABASE_KEY}/{q}" for q in database["queries"]]
+    responses = dict(zip(paths, get_all(ds, paths)))
+    assert all(r.status_code == 200 for r in responses.values()), {p: r.status_code for p, r in responses.items()}
+    listing = responses[f"/{DATABASE_KEY}"].text
+    for name, query in database["queries"].items():
+        assert query["title"] in listing, name  # listed on the database page
+        assert query["title"] in responses[f"/{DATABASE_KEY}/{name}"].text, name
+    for table, described in database["tables"].items():
+        first_sentence = described["description"].split(". ")[0]
+        assert first_sentence.replace("'", "&#39;") in responses[f"/{DATABASE_KEY}/{table}"].text, table
+
+
+def test_serve_uses_the_dutch_templates_and_accepts_the_release_folder(release):
+    assert check_publication(release) == release / "statistiek.db"
+    ds = datasette_app(release)
+    index, table, database = get_all(ds, ["/", "/statistiek/overgangen", "/statistiek"])
+    assert ds.template_dir == str(template_dir())
+    assert "Gemaakt met" in index.text and "Powered by" not in index.text
+    assert ">start</a>" in table.text and "Toepassen" in table.text and "<em>niet getoond</em>" in table.text
+    assert "Vaste vragen" in database.text and "Tabellen" in database.text

@@ -152,6 +152,7 @@ def test_the_publication_table_states_source_head_and_rules(published, ledger_pa
 def test_the_confidential_audit_is_next_to_the_ledger_and_not_in_the_publication(published, ledger_path):
     out, summary = published
     assert summary.audit_path == default_audit_path(ledger_path) and summary.audit_path.parent == ledger_path.parent
+    assert "VERTROUWELIJK" in summary.audit_path.name and summary.audit_path.stat().st_mode & 0o777 == 0o600
     report = json.loads(summary.audit_path.read_text())
     assert report["ok"] is True
     assert len(report["entries"]) == summary.suppressed + sum(
@@ -217,10 +218,11 @@ def test_publishing_replaces_the_file_atomically_and_a_failure_leaves_the_old_on
 
 def test_bad_input_is_refused_with_one_line_naming_the_field(published, ledger_path, tmp_path):
     runner = CliRunner()
+    audit = ["--audit-out", str(tmp_path / "a.VERTROUWELIJK.json")]
     cases = [
         (["publish", "--db", str(tmp_path / "missing.db"), "--out", str(tmp_path / "s.db")], "error: db: no ledger"),
         (["publish", "--db", str(ledger_path), "--out", str(ledger_path)], "error: --out: "),
-        (["publish", "--db", str(ledger_path), "--out", str(tmp_path / "nope" / "s.db")], "error: --out: directory"),
+        (["publish", "--db", str(ledger_path), "--out", str(tmp_path / "nope" / "s")], "error: --out: directory"),
         (["publish", "--db", str(ledger_path), "--out", str(tmp_path / "s.db"), "--generated", "2026-11-22"],
          "error: generated: must not be finer than a month"),
     ]
@@ -230,15 +232,16 @@ def test_bad_input_is_refused_with_one_line_naming_the_field(published, ledger_p
     cases.append((["publish", "--db", str(other_ledger), "--out", str(tmp_path / "s.db")],
                   "error: db: the ledger"))
     for args, message in cases:
-        result = runner.invoke(main, args)
+        result = runner.invoke(main, [*args, *audit])
         assert result.exit_code == 2, (args, result.output)
         assert result.output.startswith(message), (args, result.output)
         assert len(result.output.strip().splitlines()) == 1
 
 
 def test_the_cli_publishes_and_reports_each_table(ledger_path, tmp_path):
-    result = CliRunner().invoke(main, ["publish", "--db", str(ledger_path), "--out", str(tmp_path / "s.db"),
-                                       "--generated", "2026-11", "--audit-report", str(tmp_path / "a.json")])
+    audit = tmp_path / "a.VERTROUWELIJK.json"
+    result = CliRunner().invoke(main, ["publish", "--db", str(ledger_path), "--out", str(tmp_path / "s"),
+                                       "--generated", "2026-11", "--audit-out", str(audit)])
     assert result.exit_code == 0, result.output
     assert "uitkomsten:" in result.output and "suppressed" in result.output
-    assert (tmp_path / "a.json").is_file() and (tmp_path / "s.db").is_file()
+    assert audit.is_file() and (tmp_path / "s" / "statistiek.db").is_file()

@@ -84,11 +84,12 @@ def test_the_cli_refuses_with_one_line_and_exit_1(checkpointed, tmp_path):
     tamper_typed_column(checkpointed, TAMPERED_SEQ, "municipality", other_municipality(checkpointed, TAMPERED_SEQ))
     out = tmp_path / "stats.db"
     result = CliRunner().invoke(main, ["publish", "--db", str(checkpointed), "--out", str(out),
-                                       "--generated", "2026-05"])
+                                       "--generated", "2026-05",
+                                       "--audit-out", str(tmp_path / "audit.VERTROUWELIJK.json")])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "nothing is published" in lines[0] and "column municipality" in lines[0]
-    assert not out.exists()
+    assert not out.exists() and not (tmp_path / "audit.VERTROUWELIJK.json").exists()
 
 
 def test_an_untouched_checkpointed_ledger_is_published(checkpointed, tmp_path):
