@@ -68,6 +68,7 @@ def env(tmp_path_factory) -> Env:
     filed = run("objection", "file", "--db", ledger, "--seq", 1, "--sent-on", "2026-02-17", "--received-on",
                 "2026-03-02", "--grounds", "area", "--committee", "--actor", "r.devries")
     assert filed.exit_code == 0, filed.output
+    (folder / "draft.yaml").write_text('base: "2026"\nparameters:\n  area.min_events: 3\n', encoding="utf-8")
     return Env(folder, ledger, key, checkpoint, cases)
 
 
@@ -112,6 +113,10 @@ TABLE = [
         lambda e, t, s: ["boundary", "--db", e.ledger, "--html", t, "--pages-above", 0], ("ledger",)),
     Row("objection dossier", "--out", ".html",
         lambda e, t, s: ["objection", "dossier", "--db", e.ledger, "--id", 1, "--out", t], ("ledger",)),
+    Row("whatif", "--html", ".html",
+        lambda e, t, s: ["whatif", "--db", e.ledger, e.dir / "draft.yaml", "--html", t], ("ledger",)),
+    Row("whatif", "--markdown", ".md",
+        lambda e, t, s: ["whatif", "--db", e.ledger, e.dir / "draft.yaml", "--markdown", t], ("ledger",)),
     Row("publish", "--out", ".db", _publish_out, ("ledger",)),
     Row("publish", "--audit-report", ".json", _publish_audit, ("ledger",)),
 ]
