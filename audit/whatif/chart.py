@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;font-size:12px"
 PANEL_WIDTH, PANEL_HEIGHT = 300, 190
-LEFT, RIGHT, TOP, BOTTOM = 64, 12, 34, 38
+LEFT, RIGHT, TOP, BOTTOM = 64, 34, 34, 38
 LINE_COLOUR = "#01689b"
 BASE_COLOUR = "#e17000"
 

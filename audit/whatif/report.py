@@ -39,8 +39,8 @@ BAND_LABELS = {
     "over_500k": "meer dan € 500.000",
     NO_MAXIMUM: "geen maximum (rijksmonument)",
 }
-QUANTILE_LABELS = {"p10": "10% heeft minder dan", "p25": "25% heeft minder dan", "median": "de helft heeft minder dan",
-                   "p75": "75% heeft minder dan", "p90": "90% heeft minder dan"}
+QUANTILE_LABELS = {"p10": "10% heeft hoogstens", "p25": "25% heeft hoogstens", "median": "de helft heeft hoogstens",
+                   "p75": "75% heeft hoogstens", "p90": "90% heeft hoogstens"}
 MINUS = "−"
 
 
