@@ -35,12 +35,13 @@ from decisions.amounts import format_amount
 from decisions.drafts import Draft, parameter_value
 from decisions.frameworks import Framework
 from decisions.inputs import parse_case
+from decisions.municipalities import NAMES as MUNICIPALITY_NAMES
 from decisions.vectorised import NO_AMOUNT, Columns, VectorDecisions, compile_framework, evaluate_columns, inconsistent
 
 from audit.analysis.compare import comparison_to_data
 from audit.analysis.compare_bulk import CHUNK, ComparisonCounter
 from audit.analysis.transitions import CELLS, CHANGES, GAINS, LOSES, SYNTHETIC_PREFIX, Comparison
-from audit.ledger.facts import Unreadable, latest_facts
+from audit.ledger.facts import Unreadable, latest_facts_by_seq
 from audit.ledger.scan import latest_inputs
 
 # Bands of the maximum amount of an eligible case, in cents: up to and including each bound.
@@ -59,8 +60,8 @@ class Population:
     """The facts of the latest record of every case, read once: columns, municipality codes and names."""
 
     columns: Columns
-    codes: np.ndarray  # int64 index into names
-    names: dict[str, int]
+    codes: np.ndarray  # int64: the position of the case's municipality in names
+    names: dict[str, int]  # municipality -> code, in code order (it may list municipalities without cases)
     synthetic: bool
 
     def __len__(self) -> int:
@@ -70,18 +71,28 @@ class Population:
 def read_population(conn: sqlite3.Connection) -> Population:
     """The latest facts of every case, in bulk; case by case when the bulk reader does not take them."""
     last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
-    names: dict[str, int] = {}
+    # The reader admits only listed municipalities, so each has a code before any is read.
+    listed = {name: code for code, name in enumerate(sorted(MUNICIPALITY_NAMES))}
     parts, codes, synthetic = [], [], True
     try:
-        for facts in latest_facts(conn, last, CHUNK):
+        for facts in latest_facts_by_seq(conn, last, CHUNK):
             if inconsistent(facts.columns).any():
                 return _population_case_by_case(conn)
             parts.append(facts.columns)
-            codes.append(np.array([names.setdefault(m, len(names)) for m in facts.municipality], dtype=np.int64))
-            synthetic = synthetic and all(case_id.startswith(SYNTHETIC_PREFIX) for case_id in facts.case_id)
+            codes.append(np.fromiter(map(listed.__getitem__, facts.municipality), dtype=np.int64,
+                                     count=len(facts)))
+            synthetic = synthetic and _all_synthetic(facts.case_id)
     except Unreadable:
         return _population_case_by_case(conn)
-    return Population(_joined(parts), _codes(codes), names, synthetic and last > 0)
+    return Population(_joined(parts), _codes(codes), listed, synthetic and last > 0)
+
+
+def _all_synthetic(case_ids: tuple[str, ...]) -> bool:
+    """Whether every case id starts with the synthetic prefix (ids are printable: no NUL inside one)."""
+    if not case_ids:
+        return True
+    joined = "\0" + "\0".join(case_ids)
+    return joined.count("\0" + SYNTHETIC_PREFIX) == len(case_ids)
 
 
 def _population_case_by_case(conn: sqlite3.Connection) -> Population:
@@ -206,7 +217,7 @@ def evaluate_draft(population: Population, draft: Draft, base_decided: VectorDec
     before, after = municipality_costs(population, old), municipality_costs(population, new)
     by_municipality = {
         name: {"base": before[name], "draft": after[name], "change": change(before[name], after[name])}
-        for name in sorted(population.names)
+        for name in sorted(before)
     }
     return WhatIf(draft, comparison, cost_of(population, old), cost_of(population, new), by_municipality)
 
@@ -241,6 +252,7 @@ def municipality_costs(population: Population, decided: VectorDecisions) -> dict
             "discretionary_exception": found[code][3],
         }
         for name, code in population.names.items()
+        if code in found
     }
 
 

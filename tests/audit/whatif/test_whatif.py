@@ -213,13 +213,13 @@ def test_a_draft_can_never_be_recorded(ledger, tmp_path):
 
 def test_a_sweep_reads_the_facts_once_and_marks_the_base(ledger, tmp_path, monkeypatch):
     reads = []
-    real = whatif_eval.latest_facts
+    real = whatif_eval.latest_facts_by_seq
 
     def counted(*args, **kwargs):
         reads.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(whatif_eval, "latest_facts", counted)
+    monkeypatch.setattr(whatif_eval, "latest_facts_by_seq", counted)
     draft = write_draft(tmp_path, "base: '2026'\n")
     result = run("whatif", "--db", ledger, draft, "--sweep", "area.min_events=2..6", "--json")
     assert result.exit_code == 0, result.output
