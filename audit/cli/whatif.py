@@ -145,7 +145,7 @@ Exit status: 0 on success, 2 for bad input (the message names the field)."""
 @click.option("--markdown", "markdown_out", metavar="OUT.md", help="Write the internal Dutch what-if report (Markdown).")
 @force_option("report")
 def whatif(db_path, draft_path, base_id, sweep_spec, as_json, html_out, markdown_out, force):
-    """Decide every case's latest facts under a draft framework and its base: who gains, who loses, what it costs."""
+    """Evaluate a draft framework: who gains, who loses, what it costs."""
     targets = [
         output(path, option, kind, force=force, inputs=inputs(db=db_path, draft=draft_path)) if path else None
         for path, option, kind in ((html_out, "--html", HTML_REPORT), (markdown_out, "--markdown", MARKDOWN_REPORT))
