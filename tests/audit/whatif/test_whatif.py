@@ -245,3 +245,11 @@ def test_text_output_says_internal_and_shows_the_changes(ledger, tmp_path):
     assert "not for publication" in result.output
     assert "area.min_events: 4 -> 3" in result.output
     assert "expected payout" in result.output and "draft:sha256:" in result.output
+
+
+def test_a_report_never_replaces_the_draft_file(ledger, tmp_path):
+    draft = write_draft(tmp_path, "base: '2026'\n", name="draft.html")
+    before = draft.read_bytes()
+    result = run("whatif", "--db", ledger, draft, "--html", draft)
+    assert result.exit_code == 2 and result.output.startswith("error: --html: "), result.output
+    assert draft.read_bytes() == before
