@@ -190,14 +190,9 @@ def in_workers(
                 future.cancel()
 
 
-# Read through a memory map: the pages are not copied from the OS cache into SQLite's (less system time).
-MMAP_BYTES = 1 << 34
-
-
 def _one_row(path: str, sql: str, parameters: tuple) -> tuple:
     conn = sqlite3.connect(path, timeout=60)
     try:
-        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         return conn.execute(sql, parameters).fetchone()
     finally:
         conn.close()
