@@ -25,6 +25,15 @@ from .rows import KEYS, SPEC_BY_KEY, Result
 from .workload import SEED, write_requests
 
 DEFAULT_N = 1_000_000
+# The draft of the `whatif` rows: parameter overrides only, so that the OpenFisca peer can take the same ones.
+DRAFT = """base: "2026"
+label: "Benchmark: drie bevingen, drempel 3.000 euro, geen plafond"
+parameters:
+  area.min_events: 3
+  damage_threshold.amount: "3000.00"
+  cap.statutory_max: null
+"""
+SWEEP = "area.min_events=2..6"
 DEFAULT_DIR = Path(tempfile.gettempdir()) / "dh-audit-bench"
 
 
@@ -163,6 +172,35 @@ class Bench:
                                                        "pilot-2024", "--to", "2026", "--json"]))
         note = "" if peer else "peer not available (OpenFisca or `benchmarks/openfisca_peer.py` is not installed)"
         return Result(SPEC_BY_KEY["compare"], tuple(operations), tuple(baselines), note=note)
+
+    def _draft(self) -> Path:
+        draft = self.dir / "draft.yaml"
+        draft.write_text(DRAFT, encoding="utf-8")
+        return draft
+
+    def _whatif(self, label: str, draft: Path, *extra: str) -> Run:
+        return self.measure(label, [*self.cli, "whatif", "--db", str(self.ledger), str(draft), "--json", *extra])
+
+    def whatif(self) -> Result:
+        self.ensure_ledger()
+        draft = self._draft()
+        peer = all(importlib.util.find_spec(name) is not None for name in ("openfisca_core", "benchmarks.openfisca_peer"))
+        operations, baselines = [], []
+        for _ in range(self.repeat):
+            if peer:
+                baselines.append(self.measure("whatif baseline (peer)", _baseline("peer-draft", self.ledger, draft)))
+            operations.append(self._whatif("whatif", draft))
+        note = "" if peer else "peer not available (OpenFisca or `benchmarks/openfisca_peer.py` is not installed)"
+        return Result(SPEC_BY_KEY["whatif"], tuple(operations), tuple(baselines), note=note)
+
+    def sweep(self) -> Result:
+        self.ensure_ledger()
+        draft = self._draft()
+        operations, baselines = [], []
+        for _ in range(self.repeat):
+            baselines.append(self._whatif("sweep baseline (one draft)", draft))
+            operations.append(self._whatif("whatif --sweep", draft, "--sweep", SWEEP))
+        return Result(SPEC_BY_KEY["sweep"], tuple(operations), tuple(baselines))
 
     def replay(self) -> Result:
         self.ensure_ledger()

@@ -11,6 +11,8 @@
   reads (the 14 hashed columns and the stored hash, ``ORDER BY seq``) and hashes
   each row's fields, joined, with SHA-256 in a plain loop.
 - ``peer LEDGER``: the `compare` baseline, `benchmarks.openfisca_peer.run_peer`.
+- ``peer-draft LEDGER DRAFT``: the `whatif` baseline, `benchmarks.openfisca_peer.run_peer_draft` with the draft's
+  parameter overrides as an OpenFisca reform.
 """
 
 from __future__ import annotations
@@ -80,6 +82,12 @@ def peer(ledger: Path) -> None:
     run_peer(ledger)
 
 
+def peer_draft(ledger: Path, draft: Path) -> None:
+    from benchmarks.openfisca_peer import draft_overrides, run_peer_draft
+
+    run_peer_draft(ledger, draft_overrides(draft))
+
+
 def main(argv: list[str]) -> int:
     kind, *paths = argv
     if kind == "dump-rows":
@@ -90,6 +98,8 @@ def main(argv: list[str]) -> int:
         print(hash_loop(Path(paths[0])))
     elif kind == "peer":
         peer(Path(paths[0]))
+    elif kind == "peer-draft":
+        peer_draft(Path(paths[0]), Path(paths[1]))
     else:
         print(f"unknown baseline {kind!r}", file=sys.stderr)
         return 2

@@ -16,7 +16,7 @@ OpenFisca simulation, and returns the counts of the four cells of the transition
 matrix. It does not produce the reasons per criterion, and it takes the typed
 columns on trust; `dh-audit compare` reads the facts from the hashed JSON.
 
-Run it: `python -m benchmarks.openfisca_peer LEDGER` (prints the counts as JSON), or
+Run it: `python -m benchmarks.openfisca_peer LEDGER [DRAFT.yaml]` (prints the counts as JSON), or
 `python -m benchmarks.baselines peer LEDGER` as the benchmark harness does.
 Needs `openfisca-core` (a benchmark dependency, tested with 46.0.1 and NumPy 2.x).
 """
@@ -409,12 +409,121 @@ def run_peer(ledger_path: str | Path, from_id: str = "pilot-2024", to_id: str = 
     return {"cases": sum(counts.values()), **counts}
 
 
+
+
+
+
+# --- a draft: the same overrides as `dh-audit whatif`, as an OpenFisca reform ---------------------
+
+# Draft parameter names (decisions.drafts.OVERRIDABLE, for 2026) and the peer's parameter each one changes.
+DRAFT_PARAMETERS = {
+    "area.min_events": ("area", "kern_min_events"),
+    "damage_threshold.amount": ("damage_threshold", "structural_minimum"),
+    "cap.statutory_max": ("cap", "statutory_max"),
+    "cap.floor": ("cap", "floor"),
+    "transitional.dossier_opened_before": ("transitional", "dossier_opened_before"),
+}
+# `null`: no ceiling (no WOZ value reaches 100,000,000 euros), no floor (a WOZ value is never below 0).
+_NULL = {"cap.statutory_max": 100_000_000.0, "cap.floor": 0.0}
+
+
+def _peer_value(name: str, value):
+    if value is None:
+        return _NULL[name]
+    if name == "transitional.dossier_opened_before":
+        return int(str(value).replace("-", ""))
+    if name == "area.min_events":
+        return int(value)
+    return float(value)
+
+
+def draft_system(system: TaxBenefitSystem, overrides: dict, period: str = "2026-01"):
+    """The base system with the draft's parameter overrides from `period` on: an OpenFisca reform."""
+    from openfisca_core import periods
+    from openfisca_core.reforms import Reform
+
+    start = periods.instant(f"{period}-01")
+
+    def modify(parameters):
+        for name, value in overrides.items():
+            group, leaf = DRAFT_PARAMETERS[name]
+            getattr(getattr(parameters, group), leaf).update(start=start, value=_peer_value(name, value))
+        return parameters
+
+    class DraftReform(Reform):
+        name = "draft"
+
+        def apply(self):
+            self.modify_parameters(modifier_function=modify)
+
+    return DraftReform(system)
+
+
+def _side(eligible: np.ndarray, maximum: np.ndarray, exceeds: np.ndarray, inputs: dict) -> dict[str, int]:
+    cost = inputs["estimated_cost_cents"].astype(np.int64)
+    maximum = maximum.astype(np.int64)
+    estimated = eligible & inputs["has_estimated_cost"]
+    payout = np.where(maximum == NO_AMOUNT, cost, np.minimum(cost, maximum))
+    return {
+        "eligible": int(np.count_nonzero(eligible)),
+        "maximum_sum_cents": int(maximum[eligible & (maximum != NO_AMOUNT)].sum()),
+        "expected_payout_cents": int(payout[estimated].sum()),
+        "discretionary_exception": int(np.count_nonzero(exceeds & eligible)),
+    }
+
+
+def run_peer_draft(ledger_path: str | Path, overrides: dict, base_id: str = "2026") -> dict:
+    """The base framework against the reformed one: the four cells, and per side the eligible count, the sum of the
+    maxima, the expected payout (sum of min(estimated cost, maximum)) and the discretionary exceptions."""
+    base_system = tax_benefit_system()
+    reformed = draft_system(base_system, overrides, PERIODS[base_id])
+    period = PERIODS[base_id]
+    counts = dict.fromkeys(CELLS, 0)
+    sides = {"base": {}, "draft": {}}
+    conn = sqlite3.connect(ledger_path)
+    try:
+        for inputs in read_chunks(conn):
+            n = len(inputs["technical_cause"])
+            results = []
+            for system in (base_system, reformed):
+                simulation = SimulationBuilder().build_default_simulation(system, n)
+                for name, values in inputs.items():
+                    simulation.set_input(name, "eternity", values)
+                results.append((simulation.calculate("eligible", period),
+                                simulation.calculate("max_amount_cents", period),
+                                simulation.calculate("discretionary_exceedance", period)))
+            (old, *_), (new, *_) = results
+            counts["stays_eligible"] += int(np.count_nonzero(old & new))
+            counts["gains"] += int(np.count_nonzero(~old & new))
+            counts["loses"] += int(np.count_nonzero(old & ~new))
+            counts["stays_ineligible"] += int(np.count_nonzero(~old & ~new))
+            for side, result in zip(sides, results):
+                for key, value in _side(*result, inputs).items():
+                    sides[side][key] = sides[side].get(key, 0) + value
+    finally:
+        conn.close()
+    return {"cases": sum(counts.values()), **counts, **sides}
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m benchmarks.openfisca_peer LEDGER", file=sys.stderr)
+    if len(argv) not in (1, 2):
+        print("usage: python -m benchmarks.openfisca_peer LEDGER [DRAFT.yaml]", file=sys.stderr)
         return 2
-    print(json.dumps(run_peer(Path(argv[0]))))
+    if len(argv) == 2:
+        print(json.dumps(run_peer_draft(Path(argv[0]), draft_overrides(Path(argv[1])))))
+    else:
+        print(json.dumps(run_peer(Path(argv[0]))))
     return 0
+
+
+def draft_overrides(path: Path) -> dict:
+    """The parameter overrides of a draft file (the peer takes parameters; readings need other formulas)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if data.get("interpretations"):
+        raise SystemExit("the peer takes parameter overrides only, not interpretation readings")
+    return dict(data.get("parameters") or {})
 
 
 if __name__ == "__main__":

@@ -58,6 +58,13 @@ baseline time.
 - **compare**: `dh-audit compare --db ledger.db --from pilot-2024 --to 2026 --json`. **Baseline**: the peer,
   the same two frameworks written in OpenFisca, reading the same inputs from the same ledger file with NumPy
   (`benchmarks.openfisca_peer.run_peer(ledger_path)`).
+- **whatif**: `dh-audit whatif --db ledger.db draft.yaml --json`, the draft of the harness (`area.min_events: 3`,
+  `damage_threshold.amount: "3000.00"`, `cap.statutory_max: null` on 2026): the latest facts of every case read
+  once from the hashed JSON, decided under 2026 and under the draft, the transition matrix with its causes per
+  municipality and the cost of both sides. **Baseline**: the OpenFisca peer with the same overrides as a reform
+  (`benchmarks.openfisca_peer.run_peer_draft`), the four cells and the same cost figures of both sides.
+- **whatif --sweep**: the same draft with `--sweep area.min_events=2..6` (five drafts on facts read once).
+  **Baseline**: the one-draft `whatif` above, measured again next to it.
 - **replay --all**: `dh-audit replay --db ledger.db --all` (every record re-decided under its recorded framework and
   compared byte for byte). **Baseline**: `dh-audit verify` on the same ledger, measured again next to it.
 - **publish**: `dh-audit publish --db ledger.db --out statistiek.db`, the disclosure control and its LP audit

@@ -47,6 +47,7 @@ class Reading:
     name: str
     text: str
     change: Callable[[Framework], Framework]
+    english: str = ""  # the name a draft file may use instead (`I-1: broad`, see decisions.drafts)
 
     @property
     def id(self) -> str:
@@ -86,18 +87,21 @@ READINGS: dict[str, Reading] = {
             "Andere lezing van I-1: alle bestaande dossiers van voor 2026 worden afgemaakt, ook in het"
             " uitbreidingsgebied van 2024.",
             _all_dossiers,
+            "broad",
         ),
         Reading(
             "I-4", "letterlijk",
             "Andere lezing van I-4: het maximum is letterlijk de WOZ-waarde, hoogstens € 500.000, zonder"
             " ondergrens; het kan dus lager zijn dan het oude maximum van € 125.000.",
             _literal_cap,
+            "literal",
         ),
         Reading(
             "I-5", "afgeschaft",
             "Andere lezing van I-5: vanaf 2026 is er geen discretionaire bevoegdheid meer om boven het"
             " maximum te gaan; hogere geschatte kosten worden niet gemeld.",
             _abolished,
+            "abolished",
         ),
     )
 }
@@ -106,6 +110,11 @@ READINGS: dict[str, Reading] = {
 def variant_ids(base: str = "2026") -> tuple[str, ...]:
     """The single-reading variant ids of a framework."""
     return tuple(f"{base}{VARIANT_SEPARATOR}{reading}" for reading in READINGS)
+
+
+def apply_reading(framework: Framework, reading: Reading) -> Framework:
+    """The framework under another reading of one of its interpretations (variants and drafts both use this)."""
+    return attrs.evolve(reading.change(framework), interpretations=_replace_interpretation(framework, reading))
 
 
 def variant_framework(variant_id: str) -> Framework:
@@ -123,7 +132,5 @@ def variant_framework(variant_id: str) -> Framework:
             raise InvalidCase("framework", f"unknown reading {part!r} in {variant_id!r} (known: {known})")
         if not any(i.id == reading.interpretation for i in framework.interpretations):
             raise InvalidCase("framework", f"framework {base_id!r} has no interpretation {reading.interpretation}")
-        framework = attrs.evolve(
-            reading.change(framework), interpretations=_replace_interpretation(framework, reading)
-        )
+        framework = apply_reading(framework, reading)
     return attrs.evolve(framework, id=variant_id, title=f"{framework.title} (variant: {', '.join(parts)})")

@@ -73,7 +73,7 @@ def compare_in_bulk(conn: sqlite3.Connection, before: Framework, after: Framewor
     except Unsupported as exc:
         raise NotInBulk(str(exc)) from None
     last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0]
-    counter = _Counter(old, new)
+    counter = ComparisonCounter(old, new)
     try:
         for facts in latest_facts(conn, last, CHUNK):
             if inconsistent(facts.columns).any():
@@ -87,13 +87,17 @@ def compare_in_bulk(conn: sqlite3.Connection, before: Framework, after: Framewor
     return counter.counts.comparison(before.id, after.id)
 
 
-class _Counter:
-    """Counts chunks of cases into `Counts`, keyed by municipality name as the per-case fold does."""
+class ComparisonCounter:
+    """Counts chunks of cases into `Counts`, keyed by municipality name as the per-case fold does.
 
-    def __init__(self, before: Compiled, after: Compiled):
+    `add` decides a chunk under both frameworks; `add_decided` counts decisions already made
+    (`audit.whatif.evaluate` decides the population once per framework), with `codes` indexing `names`.
+    """
+
+    def __init__(self, before: Compiled, after: Compiled, names: dict[str, int] | None = None):
         self.before, self.after = before, after
         self.counts = Counts()
-        self.names: dict[str, int] = {}
+        self.names: dict[str, int] = {} if names is None else names
         self._causes = _Causes(before, after)
 
     def add(self, municipality: tuple[str, ...], synthetic: bool, columns) -> None:
@@ -101,8 +105,11 @@ class _Counter:
         codes = np.array([names.setdefault(m, len(names)) for m in municipality], dtype=np.int64)
         old = evaluate_columns(self.before, columns)
         new = evaluate_columns(self.after, columns)
+        self.add_decided(codes, synthetic, old, new)
+
+    def add_decided(self, codes: np.ndarray, synthetic: bool, old: VectorDecisions, new: VectorDecisions) -> None:
         cell = _cells(old.eligible, new.eligible)
-        labels = list(names)
+        labels = list(self.names)
         counts = self.counts
         counts.total += len(codes)
         counts.synthetic = counts.synthetic and synthetic

@@ -30,6 +30,7 @@ LAZY_COMMANDS = {
     "boundary": ("audit.cli.analysis",
                  "Find cases at a boundary of the framework, each with what would flip its outcome."),
     "frameworks": ("audit.cli.frameworks", "List the frameworks and variants, with rules and fingerprints."),
+    "whatif": ("audit.cli.whatif", "Evaluate a draft framework: who gains, who loses, what it costs."),
     "keygen": ("audit.cli.transparency", "Create an Ed25519 key pair for signing checkpoints."),
     "checkpoint": ("audit.cli.transparency", "Verify the ledger, then sign, store and export a checkpoint."),
     "proof": ("audit.cli.transparency", "Make and check inclusion and consistency proofs."),

@@ -14,6 +14,7 @@ from decimal import Decimal
 import attrs
 import click
 
+from decisions.drafts import overridable, parameter_value
 from decisions.errors import InvalidCase
 from decisions.fingerprint import framework_fingerprint
 from decisions.frameworks import VARIANT_SEPARATOR, Framework, Parameter
@@ -49,6 +50,19 @@ def parameters(framework: Framework) -> list[dict]:
     return found
 
 
+def draft_parameters(framework: Framework) -> list[dict]:
+    """What a draft of this framework may change (`dh-audit whatif`), with the current values and sources."""
+    found = []
+    for spec, current in overridable(framework):
+        found.append({
+            "name": spec.name, "kind": spec.kind, "meaning": spec.meaning, "null_means": spec.null_means,
+            "value": parameter_value(current, spec),
+            "effective_from": current.effective_from.isoformat() if current is not None else None,
+            "reference": current.reference if current is not None else None,
+        })
+    return found
+
+
 def describe(framework: Framework) -> dict:
     """One framework as plain data: dates, criteria, parameters, interpretations, routes and fingerprint."""
     return {
@@ -59,6 +73,10 @@ def describe(framework: Framework) -> dict:
         "legal_basis": framework.legal_basis,
         "criteria": [{"code": c.code, "basis": c.basis} for c in framework.criteria],
         "parameters": parameters(framework),
+        "draft_parameters": draft_parameters(framework),
+        "draft_readings": [{"interpretation": r.interpretation, "reading": r.name, "english": r.english}
+                           for r in READINGS.values()
+                           if any(i.id == r.interpretation for i in framework.interpretations)],
         "interpretations": [{"id": i.id, "text": i.text, "named_when": i.named_when}
                             for i in framework.interpretations],
         "referral_routes": [{"code": r.code, "short": r.short, "name": r.name, "source": r.source}
@@ -109,6 +127,15 @@ def _text(entry: dict) -> list[str]:
     lines.append("  parameters:")
     for p in entry["parameters"]:
         lines.append(f"    {p['name']} = {p['value']} (from {p['effective_from']}; {p['reference']})")
+    if entry["draft_parameters"] and "variant_of" not in entry:
+        lines.append("  overridable in a draft (dh-audit whatif, docs/whatif.md):")
+        for p in entry["draft_parameters"]:
+            null = f"; null: {p['null_means']}" if p["null_means"] else ""
+            lines.append(f"    {p['name']} = {json.dumps(p['value'])} ({p['kind']}: {p['meaning']}{null};"
+                         f" source: {p['reference']})")
+    if entry["draft_readings"] and "variant_of" not in entry:
+        lines.append("  readings a draft may choose: " + ", ".join(
+            f"{r['interpretation']}: {r['english']} ({r['reading']})" for r in entry["draft_readings"]))
     if entry["interpretations"]:
         lines.append("  interpretations:")
         lines.extend(f"    {i['id']}: {i['text']}" for i in entry["interpretations"])

@@ -36,6 +36,7 @@ import sqlite_utils
 
 from decisions.evaluate import Decision, decision_from_data
 from decisions import ENGINE_VERSION
+from decisions.drafts import is_draft
 from decisions.frameworks import FRAMEWORKS
 from decisions.inputs import CaseInputs, parse_case
 
@@ -481,6 +482,9 @@ class Ledger:
 
 def _check_entry(conn: sqlite3.Connection, entry: Entry | PreparedEntry, seq: int, pending: list) -> None:
     framework = entry.framework if type(entry) is PreparedEntry else entry.decision.framework
+    fingerprint = entry.framework_fingerprint if type(entry) is PreparedEntry else entry.decision.framework_fingerprint
+    if is_draft(framework, fingerprint):
+        raise BadInput("framework", f"{framework!r} is a draft framework: it is for what-if only and is never recorded")
     if framework not in FRAMEWORKS:
         raise BadInput(
             "framework",

@@ -69,6 +69,7 @@ def env(tmp_path_factory) -> Env:
     filed = run("objection", "file", "--db", ledger, "--seq", 1, "--sent-on", "2026-02-17", "--received-on",
                 "2026-03-02", "--grounds", "area", "--committee", "--actor", "r.devries")
     assert filed.exit_code == 0, filed.output
+    (folder / "draft.yaml").write_text('base: "2026"\nparameters:\n  area.min_events: 3\n', encoding="utf-8")
     return Env(folder, ledger, key, checkpoint, cases)
 
 
@@ -119,6 +120,10 @@ TABLE = [
     Row("publish", "--out", ".release",
         lambda e, t, s: [*_publish_out(e, t, s), "--key", e.key], ("ledger", "key"), folder=True),
     Row("publish", "--audit-out", ".VERTROUWELIJK.json", _publish_audit, ("ledger",)),
+    Row("whatif", "--html", ".html",
+        lambda e, t, s: ["whatif", "--db", e.ledger, e.dir / "draft.yaml", "--html", t], ("ledger",)),
+    Row("whatif", "--markdown", ".md",
+        lambda e, t, s: ["whatif", "--db", e.ledger, e.dir / "draft.yaml", "--markdown", t], ("ledger",)),
 ]
 IDS = [f"{row.command} {row.option}" for row in TABLE]
 

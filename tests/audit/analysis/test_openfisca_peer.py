@@ -80,3 +80,23 @@ def test_the_peer_computes_the_maxima_of_both_frameworks(tmp_path, make_case):
         assert simulation.calculate("discretionary_exceedance", period).tolist() == [
             d.discretionary_exceedance for d in decisions
         ]
+
+
+def test_the_peer_of_a_draft_agrees_with_whatif_on_cells_and_cost(synth_db):
+    from benchmarks.openfisca_peer import run_peer_draft
+    from decisions.drafts import draft_from_data
+    from audit.whatif.evaluate import evaluate_draft, read_population
+
+    overrides = {"area.min_events": 3, "damage_threshold.amount": "3000.00", "cap.statutory_max": None}
+    peer = run_peer_draft(synth_db, overrides)
+    with open_fixed(synth_db) as ledger:
+        ours = evaluate_draft(read_population(ledger.conn), draft_from_data({"parameters": overrides}))
+    assert {cell: peer[cell] for cell in CELLS} == ours.comparison.cells
+    assert ours.comparison.cells["gains"] > 0
+    for side, cost in (("base", ours.cost_base), ("draft", ours.cost_draft)):
+        assert peer[side] == {
+            "eligible": cost["eligible"],
+            "maximum_sum_cents": int(cost["maximum"]["sum_eur"].replace(".", "")),
+            "expected_payout_cents": int(cost["expected_payout_eur"].replace(".", "")),
+            "discretionary_exception": cost["discretionary_exception"]["cases"],
+        }

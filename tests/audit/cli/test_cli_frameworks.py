@@ -72,3 +72,19 @@ def test_text_output_is_english_and_names_every_framework_and_fingerprint():
     assert "    ivs: Interventieteam Vastgelopen Situaties" in out
     assert "evaluation due: 2027-01-01" in out
     assert "  interpretations: none" in out and "  referral routes: none" in out
+
+
+def test_frameworks_lists_what_a_draft_may_override_with_values_and_sources():
+    result = CliRunner().invoke(main, ["frameworks", "--json"])
+    entry = next(f for f in json.loads(result.output)["frameworks"] if f["id"] == "2026")
+    by_name = {p["name"]: p for p in entry["draft_parameters"]}
+    assert list(by_name) == ["area.min_events", "damage_threshold.amount", "cap.statutory_max", "cap.floor",
+                             "transitional.dossier_opened_before"]
+    assert by_name["area.min_events"]["value"] == 4
+    assert by_name["damage_threshold.amount"]["value"] == "5000.00"
+    assert "Aanpassing drempelbedrag" in by_name["damage_threshold.amount"]["reference"]
+    assert by_name["cap.statutory_max"]["null_means"].startswith("no ceiling")
+    assert {r["english"] for r in entry["draft_readings"]} == {"broad", "literal", "abolished"}
+    text = CliRunner().invoke(main, ["frameworks"]).output
+    assert "overridable in a draft" in text and "area.min_events = 4 (count:" in text
+    assert "readings a draft may choose: I-1: broad (alle-dossiers)" in text

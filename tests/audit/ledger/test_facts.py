@@ -161,3 +161,18 @@ def test_ordinals():
     assert ordinal("2026-01-01") == date(2026, 1, 1).toordinal()
     for bad in ("2026-02-29", "20260101", "2026-W01-1", "2026-01-01\n", "", 20260101):
         assert ordinal(bad) == -1
+
+
+@pytest.mark.parametrize("size, workers", [(50_000, 2), (25, 1), (7, 3)])
+def test_reading_the_latest_seqs_first_gives_the_same_facts(corrected_db, size, workers):
+    from audit.ledger.facts import latest_facts_by_seq
+
+    path, cases, latest = corrected_db
+    with open_fixed(path) as ledger:
+        chunks = list(latest_facts_by_seq(ledger.conn, 132, size, workers))
+        before_last = list(latest_facts_by_seq(ledger.conn, 120, size, workers))
+    found = [row for facts in chunks for row in rows_of(facts.columns, facts.case_id, facts.municipality)]
+    assert sorted(found) == expected_rows(latest)
+    assert all(0 < len(facts) <= size for facts in chunks)
+    assert sorted(row for facts in before_last for row in rows_of(facts.columns, facts.case_id, facts.municipality)) \
+        == sorted(expected_rows(cases))

@@ -1,0 +1,1 @@
+"""What-if drafts on the recorded population: reading a draft file, evaluating it, and its internal report."""
