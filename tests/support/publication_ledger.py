@@ -102,3 +102,12 @@ if __name__ == "__main__":
     target, count = Path(sys.argv[1]), int(sys.argv[2])
     build(target, count, int(sys.argv[3]) if len(sys.argv) > 3 else 2026)
     print(f"wrote {target}")
+
+
+def publish_release(ledger: str | Path, directory: Path) -> tuple[Path, Path]:
+    """Publish the release of `ledger` into `directory` (the real `publish` path): (statistiek.db, the confidential audit)."""
+    from audit.publication.release import publish_release as release
+
+    audit = directory.parent / (directory.name + ".VERTROUWELIJK.disclosure-audit.json")
+    release(ledger, directory, audit_path=audit, generated="2026-11")
+    return directory / "statistiek.db", audit

@@ -25,9 +25,9 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from tests.support.cases import case_data
-from tests.support.publication_ledger import build
+from tests.support.publication_ledger import build, publish_release
 from audit.ledger import Ledger
-from audit.publication.publish import publish
+
 from audit.ledger.recording import record_cases
 from decisions.inputs import parse_case
 
@@ -45,13 +45,6 @@ BAND_CODES = dict(zip((1, 2, 3, 4), BANDS))
 YES, NO = "in aanmerking", "niet in aanmerking"
 STAYS, GAINS, LOSES, OUTSIDE = "blijft in aanmerking", "komt erbij", "valt af", "blijft buiten"
 
-
-def publish_release(ledger: Path, directory: Path) -> tuple[Path, Path]:
-    """Publish a release of `ledger` into `directory`: (the statistics database, the confidential audit)."""
-    out = directory / "statistiek.db"
-    audit = directory.parent / (directory.name + ".disclosure-audit.json")
-    publish(ledger, out, generated="2026-11", audit_path=audit)
-    return out, audit
 
 
 # --- reading the published file ------------------------------------------------------------------

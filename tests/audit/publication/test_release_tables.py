@@ -20,25 +20,19 @@ from audit.casework.objections import all_objections
 from audit.casework.steps import Casework
 from audit.ledger.store import Ledger
 from audit.publication.disclosure import AmountTable, CountTable
-from audit.publication.publish import publish
+
 from audit.publication.regions import MIN_CASES, REGION_OF, REGION_PREFIX, REGIONS, REST_REGION, grouping
 from audit.publication.statistics import ledger_statistics
 from audit.publication.tables import SQL_TABLES, publication_tables
 from tests.audit.publication.test_publication_attacks import Published, add_rule_links, protection, true_values
 from tests.support.demo_population import build_demo_ledger
+from tests.support.publication_ledger import publish_release
 
 ROOT = Path(__file__).resolve().parents[3]
 SUPPRESSED = "onderdrukt"
 TOTAL = "Totaal"
 UTILITY_TARGET = 0.80  # at the demo's 20,000 addresses
 
-
-def publish_release(ledger: Path, directory: Path) -> tuple[Path, Path]:
-    """Publish a release of `ledger` into `directory`: (the statistics database, the confidential audit)."""
-    out = directory / "statistiek.db"
-    audit = directory.parent / (directory.name + ".disclosure-audit.json")
-    publish(ledger, out, generated="2026-11", audit_path=audit)
-    return out, audit
 
 
 @pytest.fixture(scope="module")
