@@ -30,9 +30,11 @@
 
 Cells a table marks ``always_published`` (grand totals, the overall transition
 matrix) are never chosen in steps 3 and 4; a primary-sensitive one is still
-suppressed by the primary rule. Plans and witnesses move counts by whole numbers
-(an integer program when the LP's deviations are fractional), so a witness bounds
-the integer interval, and step 6 is the integer audit of :mod:`.engine`.
+suppressed by the primary rule. Step 6 is the integer audit of :mod:`.engine`.
+Plans are LPs, so a witness may rely on fractional counts; a cell that the integer
+audit finds exposed is planned again with whole-number moves only (an integer
+program when the LP's moves are fractional), which gives a witness for the
+integer reader.
 
 When a plan finds no deviation at all, :class:`DisclosureError` names the cell; when
 only suppressing always-published cells would protect it, it names those cells too.
@@ -129,7 +131,7 @@ class Suppressor:
                     f"table {cell.ref.table!r}, cell {cell.ref.key!r}: cannot be protected, "
                     f"the planned suppressions leave its interval narrower than {cell.required}"
                 )
-            plan = self.planner.plan(i, self.suppressed, self._width(i))
+            plan = self.planner.plan(i, self.suppressed, self._width(i), whole=attempt > 0)
             if plan is None:
                 raise DisclosureError(self._impossible(i))
             for j in plan.added:
@@ -145,7 +147,7 @@ class Suppressor:
         cell = system.cells[i]
         message = f"table {cell.ref.table!r}, cell {cell.ref.key!r}: cannot be protected, "
         if system.always_published:
-            wider = self.planner.plan(i, self.suppressed, self._width(i), keep_public=False)
+            wider = self.planner.plan(i, self.suppressed, self._width(i), keep_public=False, whole=True)
             if wider is not None:
                 needed = sorted(
                     (j for j in wider.added if j in system.always_published), key=lambda j: system.cells[j].order
@@ -205,7 +207,7 @@ class Suppressor:
         for t in sorted(self.witnesses, key=lambda t: system.cells[t].order):
             if t == i or i not in self.witnesses[t]:
                 continue
-            witness = self.planner.check(t, trial, self._width(t))
+            witness = self.planner.check(t, trial, self._width(t), whole=self.attempts.get(t, 0) > 0)
             if witness is None:
                 return False
             renewed[t] = witness
