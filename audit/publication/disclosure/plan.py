@@ -185,6 +185,10 @@ class Planner:
         self._components: dict[int, _Component] = {}
         self._weights = {i: self._weight(i) for i in movable}
 
+    def groups(self) -> list[list[int]]:
+        """The relation-connected groups of movable cells, in cell order."""
+        return sorted((sorted(m) for m in self._members.values()), key=lambda m: m[0])
+
     def _weight(self, i: int) -> float:
         """Cost of moving cell ``i`` by one unit (a count, or one rounding unit of an amount)."""
         cell = self.system.cells[i]
@@ -345,7 +349,9 @@ class Planner:
         integral = comp.integral[active]
         moves = solution[integral]
         if whole and np.any(np.abs(moves - np.round(moves)) > _INTEGRAL):
-            solution = self._solve_integral(target, costs, integral, a_ub, b_ub, a_eq, b_eq, lower[active], upper[active])
+            solution = self._solve_integral(
+                target, costs, integral, a_ub, b_ub, a_eq, b_eq, lower[active], upper[active]
+            )
             if solution is None:
                 return None
         x = np.zeros(2 * comp.width)

@@ -36,6 +36,12 @@ audit finds exposed is planned again with whole-number moves only (an integer
 program when the LP's moves are fractional), which gives a witness for the
 integer reader.
 
+7. *Exact groups*: a group of at most 100 count cells tied together by relations (and
+   to nothing else, no contributor counts of amounts) is solved exactly by :mod:`.minimum` (the rest of the pattern fixed,
+   5 seconds at most); its pattern replaces the heuristic's there when it has fewer
+   suppressed counts and passes the integer audit. The final audit of :func:`.protect`
+   runs on the result either way.
+
 When a plan finds no deviation at all, :class:`DisclosureError` names the cell; when
 only suppressing always-published cells would protect it, it names those cells too.
 """
@@ -45,6 +51,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from audit.publication.disclosure.engine import AMOUNT, COUNT, System
+from audit.publication.disclosure.minimum import exact_minimum
 from audit.publication.disclosure.model import STATUS_REVEALING_ZERO, STATUS_SECONDARY, DisclosureError
 from audit.publication.disclosure.plan import Planner
 
@@ -54,6 +61,10 @@ _COUNT_MARGIN = 2
 _AMOUNT_MARGIN = Fraction(1, 1000)
 #: Plans per cell before giving up.
 _ATTEMPTS = 3
+#: Relation-connected groups of at most this many cells are solved exactly after the heuristic (step 7).
+_EXACT_CELLS = 100
+#: Seconds the exact solver may spend on one group.
+_EXACT_SECONDS = 5.0
 
 
 class Suppressor:
@@ -69,7 +80,37 @@ class Suppressor:
         self.attempts: dict[int, int] = {}
 
     def run(self, primary: dict[int, str]) -> None:
-        """Grow, prune and audit the pattern; afterwards ``suppressed`` and ``reasons`` hold it."""
+        """Grow, prune, audit, then solve small groups exactly; ``suppressed`` and ``reasons`` hold the pattern."""
+        self._heuristic(primary)
+        self._exact_groups(primary)
+
+    def _exact_groups(self, primary: dict[int, str]) -> None:
+        """Step 7: a small relation-connected group of cells gets the exact minimum when that is smaller."""
+        system = self.system
+        for members in self.planner.groups():
+            if len(members) > _EXACT_CELLS or not any(self.reasons.get(i) == STATUS_SECONDARY for i in members):
+                continue
+            if any(system.cells[i].kind == AMOUNT or i in system.coupled for i in members):
+                continue  # amounts (and the counts of their contributors) stay with the heuristic
+            inside = set(members)
+            fixed = {c.index: c.index in self.suppressed for c in system.cells if c.index not in inside}
+            best = exact_minimum(system, system.policy, time_limit=_EXACT_SECONDS, fixed=fixed)
+            now = sum(1 for i in members if i in self.suppressed and system.cells[i].kind == COUNT)
+            found = sum(1 for i in best.suppressed if i in inside and system.cells[i].kind == COUNT)
+            if not (best.converged and best.integer_audit_ok and found < now):
+                continue
+            for i in members:
+                if i in best.suppressed and i not in self.suppressed:
+                    self.suppressed.add(i)
+                    self.reasons[i] = STATUS_SECONDARY
+                elif i not in best.suppressed and i in self.suppressed:
+                    self.suppressed.discard(i)
+                    del self.reasons[i]
+            for zero, margins in self.implied.items():
+                if zero in self.suppressed and margins <= self.suppressed:
+                    self.reasons[zero] = STATUS_REVEALING_ZERO
+
+    def _heuristic(self, primary: dict[int, str]) -> None:
         system = self.system
         for i in sorted(primary, key=lambda i: system.cells[i].order):
             self._add(i, primary[i])
@@ -152,7 +193,9 @@ class Suppressor:
                 needed = sorted(
                     (j for j in wider.added if j in system.always_published), key=lambda j: system.cells[j].order
                 )
-                names = ", ".join(f"table {system.cells[j].ref.table!r}, cell {system.cells[j].ref.key!r}" for j in needed)
+                names = ", ".join(
+                    f"table {system.cells[j].ref.table!r}, cell {system.cells[j].ref.key!r}" for j in needed
+                )
                 if needed:
                     return message + f"only suppressing always-published cells would protect it ({names})"
         return message + "no suppression pattern gives it an interval of its protection level"
