@@ -145,11 +145,15 @@ def exact_minimum(
     policy: DisclosurePolicy = DEFAULT_POLICY,
     time_limit: float = 600.0,
     progress: bool = False,
+    max_rounds: int | None = None,
+    node_limit: int | None = None,
     fixed: dict[int, bool] | None = None,
 ) -> Minimum:
     """The fewest suppressed count cells for which every suppressed cell is protected against the LP reader.
 
     ``fixed`` pins cells suppressed (True) or published (False): the minimum of a neighbourhood.
+    ``max_rounds`` and ``node_limit`` (branch-and-bound nodes per master program) bound the
+    work independently of the machine's speed, so that a caller gets the same answer everywhere.
     """
     start = time.perf_counter()
     cells = system.cells
@@ -203,10 +207,13 @@ def exact_minimum(
         constraints = [LinearConstraint(np.array(rows), np.array(row_lo), np.inf)] if rows else []
         left = max(1.0, time_limit - (time.perf_counter() - start))
         res = milp(weight, integrality=np.ones(n), bounds=Bounds(lo, hi), constraints=constraints,
-                   options={"time_limit": left, "mip_rel_gap": 0.0})
+                   options={"time_limit": left, "mip_rel_gap": 0.0,
+                            **({"node_limit": node_limit} if node_limit is not None else {})})
         if res.x is None or res.status != 0:
-            if res.status == 1 and bound is not None:  # out of time: the last finished round's bound stands
+            if res.status == 1:  # out of time or nodes: the last finished round's bound stands
                 converged = False
+                if bound is None:
+                    bound, pattern = 0.0, lo > 0.5
                 break
             raise RuntimeError(f"master program: {res.message}")
         bound = res.fun
@@ -228,7 +235,7 @@ def exact_minimum(
                   f"{time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
         if not new:
             break
-        if time.perf_counter() - start > time_limit:
+        if time.perf_counter() - start > time_limit or (max_rounds is not None and rounds >= max_rounds):
             converged = False
             break
     suppressed = frozenset(int(i) for i in np.flatnonzero(pattern))

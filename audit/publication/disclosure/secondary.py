@@ -37,10 +37,12 @@ program when the LP's moves are fractional), which gives a witness for the
 integer reader.
 
 7. *Exact groups*: a group of at most 100 count cells tied together by relations (and
-   to nothing else, no contributor counts of amounts) is solved exactly by :mod:`.minimum` (the rest of the pattern fixed,
-   5 seconds at most); its pattern replaces the heuristic's there when it has fewer
-   suppressed counts and passes the integer audit. The final audit of :func:`.protect`
-   runs on the result either way.
+   to nothing else, no contributor counts of amounts) is solved exactly by
+   :mod:`.minimum`, the rest of the pattern fixed. Its work is limited (20 rounds of
+   cuts, 5000 nodes per master program), not its time, so the result does not depend
+   on the machine. Its pattern replaces the heuristic's there when it has fewer
+   suppressed counts and passes the integer audit. The final audit of
+   :func:`.protect` runs on the result either way.
 
 When a plan finds no deviation at all, :class:`DisclosureError` names the cell; when
 only suppressing always-published cells would protect it, it names those cells too.
@@ -63,8 +65,10 @@ _AMOUNT_MARGIN = Fraction(1, 1000)
 _ATTEMPTS = 3
 #: Relation-connected groups of at most this many cells are solved exactly after the heuristic (step 7).
 _EXACT_CELLS = 100
-#: Seconds the exact solver may spend on one group.
-_EXACT_SECONDS = 5.0
+#: Work the exact solver may spend on one group: rounds of cuts, and nodes per master program. Limits of work,
+#: not of time, keep the pattern the same on every machine.
+_EXACT_ROUNDS = 20
+_EXACT_NODES = 5000
 
 
 class Suppressor:
@@ -94,7 +98,10 @@ class Suppressor:
                 continue  # amounts (and the counts of their contributors) stay with the heuristic
             inside = set(members)
             fixed = {c.index: c.index in self.suppressed for c in system.cells if c.index not in inside}
-            best = exact_minimum(system, system.policy, time_limit=_EXACT_SECONDS, fixed=fixed)
+            best = exact_minimum(
+                system, system.policy, time_limit=float("inf"), fixed=fixed, max_rounds=_EXACT_ROUNDS,
+                node_limit=_EXACT_NODES,
+            )
             now = sum(1 for i in members if i in self.suppressed and system.cells[i].kind == COUNT)
             found = sum(1 for i in best.suppressed if i in inside and system.cells[i].kind == COUNT)
             if not (best.converged and best.integer_audit_ok and found < now):
