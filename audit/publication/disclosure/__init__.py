@@ -11,7 +11,7 @@ Typical use::
 
 * :mod:`.model`: tables, cell references, relations, policy, status codes.
 * :mod:`.rules`: primary rules (small counts, revealing and implied zeros, magnitude rules, rounding).
-* :mod:`.engine`: the reader's knowledge as a linear system, and the LP interval audit.
+* :mod:`.engine`: the reader's knowledge as a linear system, and the integer-program interval audit.
 * :mod:`.plan`: the cheapest cells to suppress for one cell, and witnesses of its protection (LPs).
 * :mod:`.secondary`: secondary suppression over all tables together: grow, prune, audit.
 * :mod:`.protect`: the protected output.

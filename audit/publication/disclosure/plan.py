@@ -185,6 +185,10 @@ class Planner:
         self._components: dict[int, _Component] = {}
         self._weights = {i: self._weight(i) for i in movable}
 
+    def groups(self) -> list[list[int]]:
+        """The relation-connected groups of movable cells, in cell order."""
+        return sorted((sorted(m) for m in self._members.values()), key=lambda m: m[0])
+
     def _weight(self, i: int) -> float:
         """Cost of moving cell ``i`` by one unit (a count, or one rounding unit of an amount)."""
         cell = self.system.cells[i]
@@ -204,14 +208,18 @@ class Planner:
             self._components[root] = _Component(self.system, self._members[root])
         return self._components[root]
 
-    def plan(self, target: int, suppressed: Set[int], width: Fraction, *, keep_public: bool = True) -> Plan | None:
+    def plan(
+        self, target: int, suppressed: Set[int], width: Fraction, *, keep_public: bool = True, whole: bool = False
+    ) -> Plan | None:
         """The cheapest published cells whose suppression gives ``target`` an interval of ``width``.
 
         ``width`` is in the cell's own unit (a count, or euros). Returns None when
         no pattern can (the cell is pinned by relations and structural zeros), and
         a plan whose ``added`` is empty when the suppressed cells already suffice.
         Always-published cells never move unless ``keep_public`` is False (used only
-        to name them when protection is impossible without them).
+        to name them when protection is impossible without them). With ``whole``, counts
+        move by whole numbers only (an integer program when the LP's moves are
+        fractional), so the witness holds for the integer reader too.
         A count's interval is rounded inward, so a plan can fall short of
         ``width`` by up to 2 (see :attr:`Plan.reaches`).
         """
@@ -221,7 +229,7 @@ class Planner:
         need = float(width) / _scale(self.system, target)
         best: tuple[tuple[bool, float, int], Plan] | None = None
         for _ in range(1 + _REWEIGHTS):
-            x = self._solve(comp, target, width, lower, upper, weights)
+            x = self._solve(comp, target, width, lower, upper, weights, whole)
             if x is None:
                 return None
             shift = self._shift(comp, x)
@@ -240,7 +248,9 @@ class Planner:
         assert best is not None
         return best[1]
 
-    def check(self, target: int, suppressed: Set[int], width: Fraction) -> frozenset[int] | None:
+    def check(
+        self, target: int, suppressed: Set[int], width: Fraction, *, whole: bool = False
+    ) -> frozenset[int] | None:
         """A witness that ``suppressed`` alone gives ``target`` its protection level, or None.
 
         The LP asks for ``width`` (the protection level, or more after a plan fell
@@ -250,7 +260,7 @@ class Planner:
         """
         comp = self._component(target)
         lower, upper, weights = self._bounds(comp, suppressed, movable=False)
-        x = self._solve(comp, target, width, lower, upper, weights)
+        x = self._solve(comp, target, width, lower, upper, weights, whole)
         if x is None:
             return None
         if not self._reaches(comp, target, x):
@@ -290,7 +300,14 @@ class Planner:
         return lower, upper, weights
 
     def _solve(
-        self, comp: _Component, target: int, width: Fraction, lower: np.ndarray, upper: np.ndarray, weights: np.ndarray
+        self,
+        comp: _Component,
+        target: int,
+        width: Fraction,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        weights: np.ndarray,
+        whole: bool = False,
     ) -> np.ndarray | None:
         """Cheapest pair of deviations with ``y_t - y'_t >= width``: both deviations side by side, or None."""
         lower = np.concatenate([lower, lower])
@@ -331,8 +348,10 @@ class Planner:
         solution = result.x
         integral = comp.integral[active]
         moves = solution[integral]
-        if np.any(np.abs(moves - np.round(moves)) > _INTEGRAL):
-            solution = self._solve_integral(target, costs, integral, a_ub, b_ub, a_eq, b_eq, lower[active], upper[active])
+        if whole and np.any(np.abs(moves - np.round(moves)) > _INTEGRAL):
+            solution = self._solve_integral(
+                target, costs, integral, a_ub, b_ub, a_eq, b_eq, lower[active], upper[active]
+            )
             if solution is None:
                 return None
         x = np.zeros(2 * comp.width)

@@ -2,7 +2,7 @@
 
 :func:`protect` applies the primary rules (:mod:`.rules`), grows the secondary
 suppressions over all tables together (:mod:`.secondary`), audits the final
-pattern (:mod:`.engine`) and builds the output.
+pattern with the integer program of :mod:`.engine` and builds the output.
 """
 
 from __future__ import annotations

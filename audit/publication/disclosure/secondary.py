@@ -30,9 +30,19 @@
 
 Cells a table marks ``always_published`` (grand totals, the overall transition
 matrix) are never chosen in steps 3 and 4; a primary-sensitive one is still
-suppressed by the primary rule. Plans and witnesses move counts by whole numbers
-(an integer program when the LP's deviations are fractional), so a witness bounds
-the integer interval, and step 6 is the integer audit of :mod:`.engine`.
+suppressed by the primary rule. Step 6 is the integer audit of :mod:`.engine`.
+Plans are LPs, so a witness may rely on fractional counts; a cell that the integer
+audit finds exposed is planned again with whole-number moves only (an integer
+program when the LP's moves are fractional), which gives a witness for the
+integer reader.
+
+7. *Exact groups*: a group of at most 100 count cells tied together by relations (and
+   to nothing else, no contributor counts of amounts) is solved exactly by
+   :mod:`.minimum`, the rest of the pattern fixed. Its work is limited (20 rounds of
+   cuts, 5000 nodes per master program), not its time, so the result does not depend
+   on the machine. Its pattern replaces the heuristic's there when it has fewer
+   suppressed counts and passes the integer audit. The final audit of
+   :func:`.protect` runs on the result either way.
 
 When a plan finds no deviation at all, :class:`DisclosureError` names the cell; when
 only suppressing always-published cells would protect it, it names those cells too.
@@ -43,6 +53,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from audit.publication.disclosure.engine import AMOUNT, COUNT, System
+from audit.publication.disclosure.minimum import exact_minimum
 from audit.publication.disclosure.model import STATUS_REVEALING_ZERO, STATUS_SECONDARY, DisclosureError
 from audit.publication.disclosure.plan import Planner
 
@@ -52,6 +63,12 @@ _COUNT_MARGIN = 2
 _AMOUNT_MARGIN = Fraction(1, 1000)
 #: Plans per cell before giving up.
 _ATTEMPTS = 3
+#: Relation-connected groups of at most this many cells are solved exactly after the heuristic (step 7).
+_EXACT_CELLS = 100
+#: Work the exact solver may spend on one group: rounds of cuts, and nodes per master program. Limits of work,
+#: not of time, keep the pattern the same on every machine.
+_EXACT_ROUNDS = 20
+_EXACT_NODES = 5000
 
 
 class Suppressor:
@@ -67,7 +84,40 @@ class Suppressor:
         self.attempts: dict[int, int] = {}
 
     def run(self, primary: dict[int, str]) -> None:
-        """Grow, prune and audit the pattern; afterwards ``suppressed`` and ``reasons`` hold it."""
+        """Grow, prune, audit, then solve small groups exactly; ``suppressed`` and ``reasons`` hold the pattern."""
+        self._heuristic(primary)
+        self._exact_groups(primary)
+
+    def _exact_groups(self, primary: dict[int, str]) -> None:
+        """Step 7: a small relation-connected group of cells gets the exact minimum when that is smaller."""
+        system = self.system
+        for members in self.planner.groups():
+            if len(members) > _EXACT_CELLS or not any(self.reasons.get(i) == STATUS_SECONDARY for i in members):
+                continue
+            if any(system.cells[i].kind == AMOUNT or i in system.coupled for i in members):
+                continue  # amounts (and the counts of their contributors) stay with the heuristic
+            inside = set(members)
+            fixed = {c.index: c.index in self.suppressed for c in system.cells if c.index not in inside}
+            best = exact_minimum(
+                system, system.policy, time_limit=float("inf"), fixed=fixed, max_rounds=_EXACT_ROUNDS,
+                node_limit=_EXACT_NODES,
+            )
+            now = sum(1 for i in members if i in self.suppressed and system.cells[i].kind == COUNT)
+            found = sum(1 for i in best.suppressed if i in inside and system.cells[i].kind == COUNT)
+            if not (best.converged and best.integer_audit_ok and found < now):
+                continue
+            for i in members:
+                if i in best.suppressed and i not in self.suppressed:
+                    self.suppressed.add(i)
+                    self.reasons[i] = STATUS_SECONDARY
+                elif i not in best.suppressed and i in self.suppressed:
+                    self.suppressed.discard(i)
+                    del self.reasons[i]
+            for zero, margins in self.implied.items():
+                if zero in self.suppressed and margins <= self.suppressed:
+                    self.reasons[zero] = STATUS_REVEALING_ZERO
+
+    def _heuristic(self, primary: dict[int, str]) -> None:
         system = self.system
         for i in sorted(primary, key=lambda i: system.cells[i].order):
             self._add(i, primary[i])
@@ -129,7 +179,7 @@ class Suppressor:
                     f"table {cell.ref.table!r}, cell {cell.ref.key!r}: cannot be protected, "
                     f"the planned suppressions leave its interval narrower than {cell.required}"
                 )
-            plan = self.planner.plan(i, self.suppressed, self._width(i))
+            plan = self.planner.plan(i, self.suppressed, self._width(i), whole=attempt > 0)
             if plan is None:
                 raise DisclosureError(self._impossible(i))
             for j in plan.added:
@@ -145,12 +195,14 @@ class Suppressor:
         cell = system.cells[i]
         message = f"table {cell.ref.table!r}, cell {cell.ref.key!r}: cannot be protected, "
         if system.always_published:
-            wider = self.planner.plan(i, self.suppressed, self._width(i), keep_public=False)
+            wider = self.planner.plan(i, self.suppressed, self._width(i), keep_public=False, whole=True)
             if wider is not None:
                 needed = sorted(
                     (j for j in wider.added if j in system.always_published), key=lambda j: system.cells[j].order
                 )
-                names = ", ".join(f"table {system.cells[j].ref.table!r}, cell {system.cells[j].ref.key!r}" for j in needed)
+                names = ", ".join(
+                    f"table {system.cells[j].ref.table!r}, cell {system.cells[j].ref.key!r}" for j in needed
+                )
                 if needed:
                     return message + f"only suppressing always-published cells would protect it ({names})"
         return message + "no suppression pattern gives it an interval of its protection level"
@@ -205,7 +257,7 @@ class Suppressor:
         for t in sorted(self.witnesses, key=lambda t: system.cells[t].order):
             if t == i or i not in self.witnesses[t]:
                 continue
-            witness = self.planner.check(t, trial, self._width(t))
+            witness = self.planner.check(t, trial, self._width(t), whole=self.attempts.get(t, 0) > 0)
             if witness is None:
                 return False
             renewed[t] = witness

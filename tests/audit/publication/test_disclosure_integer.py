@@ -109,9 +109,10 @@ def test_the_integer_audit_narrows_a_cell_the_lp_relaxation_calls_protected():
 
 def test_protect_raises_when_only_integer_reasoning_pins_the_cell():
     # The six-cell pattern above passes the LP audit; with the totals always published it is the only
-    # candidate, and the integer audit shows it leaves w within 2: protect refuses and names the cell.
+    # candidate, and the integer audit shows it leaves w (and s = 31 - w) within 2: protect refuses and
+    # names the cell.
     tables, relations = _parity_tables(always_published=True)
-    with pytest.raises(DisclosureError, match=r"table 'c', cell \('w',\)"):
+    with pytest.raises(DisclosureError, match=r"table 'c', cell \('[ws]',\): cannot be protected"):
         protect(tables, relations, policy=POLICY)
 
 
