@@ -169,10 +169,10 @@ def exact_minimum(
     for c in cells:
         if c.index in primary:
             lo[c.index] = 1
-        elif c.structural or c.index in system.always_published:
-            hi[c.index] = 0
         elif fixed is not None and c.index in fixed:
             lo[c.index] = hi[c.index] = float(fixed[c.index])
+        elif c.structural or c.index in system.always_published:
+            hi[c.index] = 0
     rows, row_lo = [], []
     for count, amount in system.coupled.items():  # y_amount >= y_count
         row = np.zeros(n)

@@ -83,6 +83,9 @@ class ProtectionResult:
 
     tables: tuple[ProtectedTable, ...]
     audit: AuditReport
+    #: Always-published cells that had to be suppressed after all: the population is too small to protect
+    #: its small cells otherwise (or the cell itself is a small count). Empty for any realistic release.
+    suppressed_always_published: frozenset[CellRef] = frozenset()
 
     def table(self, name: str) -> ProtectedTable:
         """The protected table with this name."""
@@ -149,4 +152,5 @@ def protect(
         kind = COUNT if isinstance(table, CountTable) else AMOUNT
         statistics = table.statistics if isinstance(table, AmountTable) else ()
         out.append(ProtectedTable(table.name, table.dimensions, kind, statistics, tuple(cells)))
-    return ProtectionResult(tables=tuple(out), audit=report)
+    forced = frozenset(system.cells[i].ref for i in system.always_published if i in suppressor.suppressed)
+    return ProtectionResult(tables=tuple(out), audit=report, suppressed_always_published=forced)

@@ -29,8 +29,10 @@
    raised.
 
 Cells a table marks ``always_published`` (grand totals, the overall transition
-matrix) are never chosen in steps 3 and 4; a primary-sensitive one is still
-suppressed by the primary rule. Step 6 is the integer audit of :mod:`.engine`.
+matrix) are never chosen in steps 3 and 4 while any other pattern can protect the
+cell; only when none can (a population of a few hundred) are they chosen after all,
+and the result lists them (``ProtectionResult.suppressed_always_published``). A
+primary-sensitive one is still suppressed by the primary rule. Step 6 is the integer audit of :mod:`.engine`.
 Plans are LPs, so a witness may rely on fractional counts; a cell that the integer
 audit finds exposed is planned again with whole-number moves only (an integer
 program when the LP's moves are fractional), which gives a witness for the
@@ -96,6 +98,8 @@ class Suppressor:
                 continue
             if any(system.cells[i].kind == AMOUNT or i in system.coupled for i in members):
                 continue  # amounts (and the counts of their contributors) stay with the heuristic
+            if any(i in system.always_published and i in self.suppressed for i in members):
+                continue  # the last resort was needed here: the exact step never suppresses these cells
             inside = set(members)
             fixed = {c.index: c.index in self.suppressed for c in system.cells if c.index not in inside}
             best = exact_minimum(
@@ -181,6 +185,10 @@ class Suppressor:
                 )
             plan = self.planner.plan(i, self.suppressed, self._width(i), whole=attempt > 0)
             if plan is None:
+                # Last resort, for populations too small to protect otherwise: an always-published cell
+                # is suppressed after all (the publication says which; see `suppressed_always_published`).
+                plan = self.planner.plan(i, self.suppressed, self._width(i), keep_public=False, whole=True)
+            if plan is None:
                 raise DisclosureError(self._impossible(i))
             for j in plan.added:
                 self._add(j, STATUS_SECONDARY)
@@ -223,6 +231,8 @@ class Suppressor:
                 for j, _ in rel.coefs
                 if not system.cells[j].structural and (j == lone.index or j not in system.always_published)
             ]
+            if len(candidates) < 2:  # the last resort again: only an always-published partner is left
+                candidates = [j for j, _ in rel.coefs if not system.cells[j].structural]
             if len(candidates) < 2:
                 continue
             best = min(

@@ -107,13 +107,17 @@ def test_the_integer_audit_narrows_a_cell_the_lp_relaxation_calls_protected():
     assert {ref: (e.lower, e.upper) for ref in pattern for e in [report.entry(ref.table, ref.key)]} == exact
 
 
-def test_protect_raises_when_only_integer_reasoning_pins_the_cell():
+def test_when_only_integer_reasoning_pins_the_cell_an_always_published_total_goes_as_a_last_resort():
     # The six-cell pattern above passes the LP audit; with the totals always published it is the only
-    # candidate, and the integer audit shows it leaves w (and s = 31 - w) within 2: protect refuses and
-    # names the cell.
+    # candidate that keeps them, and the integer audit shows it leaves w (and s = 31 - w) within 2. So protect
+    # suppresses a total after all, says so, and the integer audit passes.
     tables, relations = _parity_tables(always_published=True)
-    with pytest.raises(DisclosureError, match=r"table 'c', cell \('[ws]',\): cannot be protected"):
-        protect(tables, relations, policy=POLICY)
+    result = protect(tables, relations, policy=POLICY)
+    assert result.audit.ok
+    assert result.suppressed_always_published
+    assert all(ref.key == (TOTAL,) for ref in result.suppressed_always_published)
+    exact = _reference_intervals(tables, relations, set(result.suppressed), integer=True)
+    assert all(high is None or high - low >= 3 for low, high in exact.values())
 
 
 def test_protect_suppresses_more_until_the_integer_audit_passes():
@@ -169,12 +173,29 @@ def test_a_small_always_published_cell_is_still_suppressed_by_the_primary_rule()
     assert result.audit.entry("g", ("a",)).protected
 
 
-def test_protection_impossible_without_always_published_cells_names_them():
+def test_always_published_cells_are_suppressed_only_as_a_last_resort_and_listed():
     table = CountTable.from_interior("g", ("k",), {("a",): 4, ("b",): 30}, always_published=[("b",), (TOTAL,)])
-    with pytest.raises(DisclosureError, match=r"table 'g', cell \('a',\).*always-published.*cell \("):
-        protect([table])
-    # without the mark the same table is protected
-    assert protect([CountTable.from_interior("g", ("k",), {("a",): 4, ("b",): 30})]).audit.ok
+    result = protect([table])
+    assert result.audit.ok
+    assert result.table("g").cell("a").value is None
+    # only one of the two always-published cells is needed, and the result says which
+    assert len(result.suppressed_always_published) == 1
+    assert result.suppressed_always_published <= {table.ref("b"), table.ref(TOTAL)}
+    # with a partner that may be suppressed, the always-published cells stay published
+    roomy = CountTable.from_interior(
+        "g", ("k",), {("a",): 4, ("b",): 30, ("c",): 40}, always_published=[("b",), (TOTAL,)]
+    )
+    kept = protect([roomy])
+    assert kept.suppressed_always_published == frozenset()
+    assert kept.table("g").cell("b").value == 30 and kept.table("g").cell(TOTAL).value == 74
+
+
+def test_a_cell_no_pattern_can_protect_is_named():
+    # a public rule pins the small cell to its value: no suppression can hide it
+    table = CountTable.from_interior("g", ("k",), {("a",): 4, ("b",): 30})
+    pinned = Relation(terms=((table.ref("a"), 1),), op="==", constant=4, label="a rule fixes a")
+    with pytest.raises(DisclosureError, match=r"table 'g', cell \('a',\): cannot be protected"):
+        protect([table], [pinned])
 
 
 # --- structural zeros ------------------------------------------------------------------------------
