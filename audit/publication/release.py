@@ -83,6 +83,7 @@ class ReleaseSummary:
     publication: PublicationSummary
     files: dict[str, str]  # name -> SHA-256
     signed: bool
+    hidden_totals: int = 0  # always-published cells hidden as a last resort (a tiny population)
 
     @property
     def audit_path(self) -> Path:
@@ -94,7 +95,9 @@ class ReleaseSummary:
         signed = "signed receipt" if self.signed else "unsigned receipt (no --key)"
         return (f"released {len(p.tables)} tables ({cells} cells, {p.suppressed} suppressed) from {p.records} records "
                 f"to {self.directory}/ ({', '.join(sorted(self.files))}, {signed}); "
-                f"CONFIDENTIAL disclosure audit, never to publish: {p.audit_path}")
+                f"CONFIDENTIAL disclosure audit, never to publish: {p.audit_path}"
+                + (f"; note: {self.hidden_totals} grand total(s) hidden, the population is too small to show them"
+                   if self.hidden_totals else ""))
 
 
 def _foreign(directory: Path) -> str | None:
@@ -213,4 +216,4 @@ def publish_release(
     files = {name: sha256_file(directory / name) for name in (*RELEASE_FILES, *RECEIPT_FILES)
              if (directory / name).is_file()}
     return ReleaseSummary(directory, summary_of(prepared, directory / STATISTICS, audit_path, summaries), files,
-                          key is not None)
+                          key is not None, len(prepared.result.suppressed_always_published))

