@@ -73,13 +73,13 @@ def test_the_table_page_shows_the_dutch_description_and_suppressed_cells(server)
 def test_datasettes_own_text_is_dutch(server):
     base, _ = server
     pages = {}
-    for path in ("/", "/statistiek", "/statistiek/overgangen", "/statistiek/wie_verliest_per_gemeente"):
+    for path in ("/", "/statistiek", "/statistiek/maximumbedragen", "/statistiek/wie_verliest_per_gemeente"):
         with urllib.request.urlopen(base + path, timeout=10) as response:
             pages[path] = response.read().decode()
     assert "Gemaakt met" in pages["/"] and "Powered by" not in pages["/"] and "Licentie:" in pages["/"]
-    assert re.search(r"[0-9.]+ rijen in 10 tabellen", pages["/"]) and " rows in " not in pages["/"]
+    assert re.search(r"[0-9.]+ rijen in [0-9]+ tabellen", pages["/"]) and " rows in " not in pages["/"]
     assert "Vaste vragen" in pages["/statistiek"] and "Eigen SQL-vraag" in pages["/statistiek"]
-    table = pages["/statistiek/overgangen"]
+    table = pages["/statistiek/maximumbedragen"]
     assert re.search(r"<h3>[0-9.]+ rijen", table) and "Toepassen" in table and "Deze gegevens als" in table
     assert "<em>niet getoond</em>" in table  # a suppressed count in the table, not an empty cell
     for english in ("Apply", "This data as", "Advanced export", "Custom SQL query", "Powered by"):
@@ -95,17 +95,21 @@ def test_the_dashboard_keeps_every_category_and_speaks_dutch_numbers(server):
     base, stats = server
     conn = sqlite3.connect(stats)
     places = [r[0] for r in conn.execute("SELECT DISTINCT gemeente FROM overgangen WHERE gemeente <> 'Totaal'")]
-    hidden = conn.execute("SELECT COUNT(*) FROM overgangen WHERE overgang IN ('komt erbij', 'valt af') "
-                          "AND gemeente <> 'Totaal' AND aantal IS NULL").fetchone()[0]
-    classes = [r[0] for r in conn.execute("SELECT klasse FROM grensgevallen WHERE klasse <> 'Totaal'")]
-    slugs = ("winst_verlies", "overgangen_totaal", "grensgevallen", "maximum_gemiddeld")
+    hidden_changes = conn.execute("SELECT COUNT(*) FROM overgangen WHERE overgang IN ('komt erbij', 'valt af') "
+                                  "AND gemeente <> 'Totaal' AND aantal IS NULL").fetchone()[0]
+    hidden_bands = conn.execute("SELECT COUNT(*) FROM maximumbedragen WHERE kader <> 'Totaal' "
+                                "AND bedragklasse <> 'Totaal' AND aantal IS NULL").fetchone()[0]
+    classes = [r[0] for r in conn.execute("SELECT klasse FROM grensgevallen WHERE klasse <> 'Totaal' "
+                                          "AND gemeente = 'Totaal'")]
+    slugs = ("winst_verlies", "overgangen_totaal", "grensgevallen", "maximum_gemiddeld", "maximum_klassen")
     ready = " && ".join(f"{_chart_text(slug)}.length > 0" for slug in slugs)
     page, became_ready = open_url(base + "/-/dashboards/overzicht", ready=ready,
                                   evaluate=tuple(_chart_text(slug) for slug in slugs))
     assert became_ready and page.errors == []
-    changes, overall, boundary, means = page.values
+    changes, overall, boundary, means, bands = page.values
     assert all(place in changes for place in places), "a municipality is missing from the chart"
-    assert hidden > 0 and changes.count("niet getoond") >= hidden
+    assert changes.count("niet getoond") >= hidden_changes
+    assert hidden_bands > 0 and bands.count("niet getoond") >= hidden_bands  # drawn, labelled, never dropped
     assert all(name in boundary for name in classes)
     total = conn.execute("SELECT aantal FROM overgangen WHERE gemeente = 'Totaal' AND overgang = 'blijft buiten'")
     (outside,) = total.fetchone()
