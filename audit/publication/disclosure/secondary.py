@@ -40,7 +40,7 @@ integer reader.
 
 7. *Exact groups*: a group of at most 600 cells tied together by relations (and
    to nothing else) is solved exactly by :mod:`.minimum`, the rest of the pattern
-   fixed. Its work is limited (60 rounds of cuts, 5000 nodes per master program), not
+   fixed. Its work is limited (30 rounds of cuts, 5000 nodes per master program), not
    its time, so the result does not depend on the machine. Its pattern replaces the
    heuristic's there when it converged, has fewer suppressed counts and passes the
    integer audit; amounts suppressed only beside counts it publishes again are then
@@ -69,7 +69,7 @@ _ATTEMPTS = 3
 _EXACT_CELLS = 600
 #: Work the exact solver may spend on one group: rounds of cuts, and nodes per master program. Limits of work,
 #: not of time, keep the pattern the same on every machine.
-_EXACT_ROUNDS = 60
+_EXACT_ROUNDS = 30
 _EXACT_NODES = 5000
 
 
