@@ -2,7 +2,7 @@
 
 Steps: generate the population; record each case's historical decision under
 the framework of its date; record a 2026 reassessment of every case assessed
-before 2026; record a handful of objections and referrals (`audit.demo_casework`);
+before 2026; record objections and referrals (`audit.demo_casework`);
 sign a checkpoint; verify; replay every record; compare `pilot-2024` with `2026`;
 find the boundary cases; write the reports and one objection dossier; publish
 the release (protected statistics, the public report rendered from them and a
