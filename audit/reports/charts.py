@@ -26,15 +26,8 @@ def _number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-def bar_chart(
-    title: str,
-    rows: Sequence[tuple[str, Sequence[int | None]]],
-    series: Sequence[tuple[str, str]],
-    *,
-    width: int = 640,
-    suppressed_mark: str = "·",
-) -> Markup:
-    """Horizontal (grouped) bars: one group per row, one bar per series `(label, colour)`."""
+def _frame(title: str, rows, series, width: int, value_room: int, with_legend: bool):
+    """What both bar charts share: the checks, the scale and layout, and the opening of the SVG."""
     if not series:
         raise ValueError("a chart needs at least one series")
     for label, values in rows:
@@ -44,15 +37,29 @@ def bar_chart(
     top = max(shown + [1])
     longest = max([len(label) for label, _ in rows] + [0])
     label_width = int(min(max(MIN_LABEL_WIDTH, CHAR_WIDTH * longest + 16), width // 2))
-    plot = width - label_width - VALUE_ROOM
+    plot = width - label_width - value_room
     group = len(series) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP
-    legend = LEGEND_HEIGHT if len(series) > 1 else 0
+    legend = LEGEND_HEIGHT if with_legend else 0
     height = legend + len(rows) * (group + ROW_GAP) + ROW_GAP
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}" style="{FONT}">',
         f"<title>{escape(title)}</title>",
     ]
+    return top, label_width, plot, group, height, parts
+
+
+def bar_chart(
+    title: str,
+    rows: Sequence[tuple[str, Sequence[int | None]]],
+    series: Sequence[tuple[str, str]],
+    *,
+    width: int = 640,
+    suppressed_mark: str = "·",
+) -> Markup:
+    """Horizontal (grouped) bars: one group per row, one bar per series `(label, colour)`."""
+    top, label_width, plot, group, height, parts = _frame(title, rows, series, width, VALUE_ROOM, len(series) > 1)
+    legend = LEGEND_HEIGHT if len(series) > 1 else 0
     if legend:
         x = label_width
         for label, colour in series:
@@ -101,24 +108,8 @@ def release_bar_chart(
     bar, so it cannot be mistaken for a 0, which is drawn as a short dark stub with "0". The
     chart prints only the values it is given, beside their bars: it has no numbered axis.
     """
-    if not series:
-        raise ValueError("a chart needs at least one series")
-    for label, values in rows:
-        if len(values) != len(series):
-            raise ValueError(f"row {label!r} has {len(values)} values for {len(series)} series")
-    shown = [v for _, values in rows for v in values if v is not None]
-    top = max(shown + [1])
-    longest = max([len(label) for label, _ in rows] + [0])
-    label_width = int(min(max(MIN_LABEL_WIDTH, CHAR_WIDTH * longest + 16), width // 2))
-    plot = width - label_width - 110
-    group = len(series) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP
+    top, label_width, plot, group, height, parts = _frame(title, rows, series, width, 110, True)
     legend = LEGEND_HEIGHT
-    height = legend + len(rows) * (group + ROW_GAP) + ROW_GAP
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}"'
-        f' viewBox="0 0 {width} {height}" style="{FONT}">',
-        f"<title>{escape(title)}</title>",
-    ]
     x = label_width
     for label, colour in series:
         parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>')
